@@ -1,0 +1,4 @@
+"""Objectives: Keras models whose `train_step` implements a training criterion."""
+
+from tfflowgan.objectives.common import adam
+from tfflowgan.objectives.mle import FlowMLE, flow_mle

@@ -1,0 +1,28 @@
+"""Pieces every objective shares: optimizers, per-replica loss scaling, metrics."""
+
+import gin
+import keras
+import tensorflow as tf
+
+
+@gin.configurable
+def adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, decay_rate=1.0,
+         clipnorm=None):
+  """Adam with an optional exponential learning-rate decay per step
+  (Flow-GAN: lr * 0.999995^step)."""
+  lr = learning_rate
+  if decay_rate != 1.0:
+    lr = keras.optimizers.schedules.ExponentialDecay(learning_rate, 1, decay_rate)
+  return keras.optimizers.Adam(lr, beta_1=beta_1, beta_2=beta_2, clipnorm=clipnorm)
+
+
+def replica_mean(per_example):
+  """Mean over the local batch, divided by the replica count: the per-replica
+  loss whose gradients, summed across replicas by the optimizer, equal the
+  gradient of the global-batch mean."""
+  replicas = tf.distribute.get_strategy().num_replicas_in_sync
+  return tf.reduce_mean(per_example) / tf.cast(replicas, per_example.dtype)
+
+
+def mean_metrics(*names):
+  return {name: keras.metrics.Mean(name=name) for name in names}
