@@ -1,0 +1,1 @@
+"""Evaluation: sample-quality metrics, feature networks, likelihoods, Parzen baseline, Jacobians, plots."""

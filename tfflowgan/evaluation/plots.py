@@ -1,0 +1,92 @@
+"""Small matplotlib (Agg) PNG helpers for evaluation figures."""
+
+import math
+from typing import Dict, Optional
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+import numpy as np
+
+
+def image_grid(images, nrow: int, pad: int = 1) -> np.ndarray:
+  """Tiles [N, H, W, C] images into one [rows*(H+pad)+pad, nrow*(W+pad)+pad, C] array."""
+  x = np.clip(np.asarray(images, np.float32), 0, 1)
+  if x.ndim == 3:
+    x = x[..., None]
+  n, h, w, c = x.shape
+  rows = math.ceil(n / nrow)
+  grid = np.ones((rows * (h + pad) + pad, nrow * (w + pad) + pad, c), np.float32)
+  for i in range(n):
+    r, k = divmod(i, nrow)
+    grid[pad + r * (h + pad):pad + r * (h + pad) + h,
+         pad + k * (w + pad):pad + k * (w + pad) + w] = x[i]
+  return grid
+
+
+def save_image_grid(images, path: str, nrow: int = 8, pad: int = 1) -> str:
+  """Writes the grid at one pixel per image pixel (gray for C=1)."""
+  grid = image_grid(images, nrow, pad)
+  if grid.shape[-1] == 1:
+    plt.imsave(path, grid[..., 0], cmap="gray", vmin=0, vmax=1)
+  else:
+    plt.imsave(path, grid)
+  return path
+
+
+def save_scatter_2d(points, path: str, reference=None, title: str = "") -> str:
+  """Scatter of 2D samples, optionally over reference points (e.g. mixture means)."""
+  fig, ax = plt.subplots(figsize=(5, 5))
+  p = np.asarray(points)
+  ax.scatter(p[:, 0], p[:, 1], s=2, alpha=0.5, label="samples")
+  if reference is not None:
+    r = np.asarray(reference)
+    ax.scatter(r[:, 0], r[:, 1], s=30, c="red", marker="x", label="reference")
+    ax.legend()
+  ax.set_aspect("equal")
+  ax.set_title(title)
+  fig.savefig(path, dpi=100)
+  plt.close(fig)
+  return path
+
+
+def save_histogram(values_by_name: Dict[str, np.ndarray], path: str,
+                   xlabel: str, bins: int = 50, log_y: bool = False) -> str:
+  """Overlaid histograms; non-finite values are left out and counted in the legend."""
+  fig, ax = plt.subplots(figsize=(6, 4))
+  for name, v in values_by_name.items():
+    v = np.asarray(v, np.float64).ravel()
+    fin = np.isfinite(v)
+    label = name if fin.all() else f"{name} ({(~fin).sum()} non-finite not shown)"
+    ax.hist(v[fin], bins=bins, alpha=0.5, label=label)
+  ax.set_xlabel(xlabel)
+  ax.set_ylabel("count")
+  if log_y:
+    ax.set_yscale("log")
+  ax.legend()
+  fig.tight_layout()
+  fig.savefig(path, dpi=100)
+  plt.close(fig)
+  return path
+
+
+def save_curve_with_errorbars(x, mean, std, path: str, xlabel: str = "",
+                              ylabel: str = "", label: Optional[str] = None,
+                              log_x: bool = False, log_y: bool = False) -> str:
+  """One curve with +-std error bars (e.g. Parzen NLL vs sigma, scores vs epoch)."""
+  fig, ax = plt.subplots(figsize=(6, 4))
+  ax.errorbar(np.asarray(x), np.asarray(mean), yerr=np.asarray(std), marker="o",
+              capsize=3, label=label)
+  ax.set_xlabel(xlabel)
+  ax.set_ylabel(ylabel)
+  if log_x:
+    ax.set_xscale("log")
+  if log_y:
+    ax.set_yscale("log")
+  if label:
+    ax.legend()
+  fig.tight_layout()
+  fig.savefig(path, dpi=100)
+  plt.close(fig)
+  return path
