@@ -7,7 +7,7 @@
 import os
 import sys
 
-from absl import app, flags
+from absl import app, flags, logging
 
 from tfflowgan import config as config_lib
 
@@ -19,6 +19,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
   del argv
+  logging.set_verbosity(logging.WARNING)  # keep the progress display readable
   workdir = FLAGS.workdir or os.path.join(
       "runs", os.path.splitext(os.path.basename(FLAGS.config[-1]))[0])
   try:

@@ -16,7 +16,7 @@ class NICEGenerator(FlowGenerator):
                logit_alpha=None, prior_name="logistic", **kwargs):
     super().__init__(shape, logit_alpha=logit_alpha, prior_name=prior_name, **kwargs)
     d = self.num_dims
-    self.nets = [MLPShiftNet(d // 2 if i % 2 else d - d // 2, hidden, num_layers)
+    self.nets = [MLPShiftNet(d - d // 2 if i % 2 else d // 2, hidden, num_layers)
                  for i in range(num_couplings)]
     self.log_scale = self.add_weight(shape=(d,), initializer="zeros", name="log_scale")
 
