@@ -68,6 +68,10 @@ def test_affine_coupling(mask, parity):
   bij = B.AffineCoupling(make(shape, parity), _RandomConvNet(2, seed=parity))
   x = tf.random.normal([3, *shape], seed=1)
   _check(bij, x, 3)
+  y, log_det = bij.forward_and_log_det(tf.identity(x))  # the fused one-pass route
+  np.testing.assert_allclose(y.numpy(), bij.forward(tf.identity(x)).numpy(), atol=1e-6)
+  np.testing.assert_allclose(log_det.numpy(), _brute_force_logdet(bij.forward, x)[1].numpy(),
+                             rtol=1e-4, atol=1e-3)
 
 
 def test_masks_partition_the_units():

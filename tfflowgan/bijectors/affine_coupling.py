@@ -41,4 +41,12 @@ class AffineCoupling(tfp.bijectors.Bijector):
 
   def _forward_log_det_jacobian(self, x):
     _, log_scale = self._shift_log_scale(x)
-    return tf.reduce_sum(log_scale, axis=tf.range(-len(self._mask.shape), 0))
+    return self._sum_event(log_scale)
+
+  def forward_and_log_det(self, x):
+    """(y, log|det dy/dx|) from one call of the coupling network."""
+    shift, log_scale = self._shift_log_scale(x)
+    return x * tf.exp(log_scale) + shift, self._sum_event(log_scale)
+
+  def _sum_event(self, t):
+    return tf.reduce_sum(t, axis=tf.range(-len(self._mask.shape), 0))

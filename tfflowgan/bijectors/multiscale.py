@@ -96,8 +96,10 @@ class MultiScaleRealNVP(tfp.bijectors.Bijector):
     for op in self._plan:
       if op[0] == "coupling":
         if with_log_det:
-          log_det += self._couplings[k].forward_log_det_jacobian(h, event_ndims=3)
-        h = self._couplings[k].forward(h)
+          h, coupling_log_det = self._couplings[k].forward_and_log_det(h)
+          log_det += coupling_log_det
+        else:
+          h = self._couplings[k].forward(h)
         k += 1
       elif op[0] == "squeeze":
         h = self._squeeze.forward(h)
@@ -112,6 +114,10 @@ class MultiScaleRealNVP(tfp.bijectors.Bijector):
 
   def _forward_log_det_jacobian(self, x):
     return self._run(x, with_log_det=True)[1]
+
+  def forward_and_log_det(self, x):
+    """(z, log|det dz/dx|) in one pass: one network call per coupling."""
+    return self._run(x, with_log_det=True)
 
   def _inverse(self, z):
     # Shapes of h before each op, in forward order.
