@@ -1,0 +1,33 @@
+"""MLP critic (discriminator) for 2D points and small flat data.
+
+Maps a batch [B, *shape] to scores [B, 1] (flattened first). Used as the
+energy D(x) of the one-way flow objective (unnormalized log-density D / w) and
+usable as a WGAN critic.
+"""
+
+from typing import Optional, Sequence
+
+import gin
+import keras
+
+
+@gin.configurable
+def mlp_critic(input_shape: Sequence[int], hidden: Sequence[int] = (128, 128),
+               activation: str = "leaky_relu", norm: Optional[str] = None,
+               name: str = "mlp_critic"):
+  """Keras model: Flatten -> [Dense(h) -> optional norm -> activation] x len(hidden) -> Dense(1).
+
+  norm: None or 'layer' (per-example, so the score of one example never
+  depends on the rest of the batch).
+  """
+  inputs = keras.Input(tuple(input_shape))
+  h = keras.layers.Flatten()(inputs)
+  for units in hidden:
+    h = keras.layers.Dense(units)(h)
+    if norm == "layer":
+      h = keras.layers.LayerNormalization()(h)
+    elif norm is not None:
+      raise ValueError(f"norm must be None or 'layer', got {norm!r}")
+    h = keras.layers.Activation(activation)(h)
+  outputs = keras.layers.Dense(1)(h)
+  return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,244 @@
+"""One-way flow generator G = g_n o g_u (Ben-Dov et al., Sec. 2.3-2.4).
+
+g_u concatenates the latent z ~ N(0, I_d) with independent noise r ~ N(0, I_{n-d})
+(eq. 7: log P(g_u(z)) = log P(z) + log P(r)); g_n: R^n -> R^n is any Keras
+network whose activations never have fewer than n units (it need not be
+invertible). At a generated point x = g_n(u), u = (z, r) (eq. 6, 10):
+
+  log P_G(x) = log N(u; 0, I_n) - log|det J|,   J = d g_n(u) / d u^T  (n x n).
+
+log|det J| ("logdet") is computed in one of two modes:
+- 'exact': slogdet of the full Jacobian from `tf.GradientTape.batch_jacobian`
+  (small n, e.g. the 2D mixtures; the paper's 2D experiments do this).
+- 'jvp': from eq. 8, |det J|^-1 = E_v[||J v||^-n], v uniform on the unit
+  sphere, with Jv from forward-mode autodiff (`tf.autodiff.ForwardAccumulator`).
+  With K = `logdet_samples` directions the estimate is
+      -log mean_k ||J v_k||^-n      (log-sum-exp; consistent as K grows),
+  and K = 1 gives the one-sample form n log||Jv||. NOTE: the paper's eq. 9
+  writes log|J| ~ log||Jv|| (no factor n); here the estimate of log|det J| is
+  n log||Jv||, which is exact when J is a scaled rotation. The entropy weight w
+  of the objective always multiplies an estimate of log|det J| itself (in both
+  modes), so a paper w for images corresponds to w / n here. The one-sample
+  estimate is biased upwards (Jensen; AM-GM of the squared singular values) but
+  its gradient pushes the true log|det J| up (paper App. B).
+
+Both modes are differentiable w.r.t. the network weights when called under an
+outer `tf.GradientTape`. With batch normalization in training mode the examples
+of a batch are coupled through the batch statistics; Jv (and the Jacobian)
+then includes that O(1/batch) coupling.
+
+Images: the networks here end in a sigmoid, so G maps straight into the data
+space [0, 1]^(H x W x C) and the sigmoid's Jacobian is part of J: log P_G is a
+density on [0, 1]^n with no further accounting.
+"""
+
+import math
+from typing import Optional, Sequence
+
+import gin
+import keras
+import numpy as np
+import tensorflow as tf
+
+LOGDET_MODES = ("exact", "jvp")
+
+
+def standard_normal_log_prob(u):
+  """log N(u; 0, I) summed over the last axis: eq. 7's log P(z) + log P(r)."""
+  n = tf.cast(tf.shape(u)[-1], u.dtype)
+  return -0.5 * tf.reduce_sum(tf.square(u), axis=-1) - 0.5 * n * math.log(2 * math.pi)
+
+
+def random_unit_vectors(shape, dtype=tf.float32):
+  """v uniform on the unit sphere S^{n-1}: normalized Gaussians, shape [..., n]."""
+  v = tf.random.normal(shape, dtype=dtype)
+  return v / tf.norm(v, axis=-1, keepdims=True)
+
+
+def log_abs_det_exact(fn, u, training=False):
+  """(x, log|det d fn(u)/du|): slogdet of `batch_jacobian` (n x n per example)."""
+  with tf.GradientTape() as tape:
+    tape.watch(u)
+    x = fn(u, training=training)
+    flat = tf.reshape(x, [tf.shape(u)[0], -1])
+  jac = tape.batch_jacobian(flat, u)
+  _, logdet = tf.linalg.slogdet(jac)
+  return x, logdet
+
+
+def log_abs_det_jvp(fn, u, num_directions: int = 1, training=False):
+  """(x, estimate of log|det J|) from eq. 8 with K = num_directions directions.
+
+  K = 1: n log||Jv||; K > 1: -log mean_k ||J v_k||^-n (u tiled K times, one
+  forward-mode pass).
+  """
+  batch, n = tf.shape(u)[0], u.shape[-1]
+  k = int(num_directions)
+  uk = u if k == 1 else tf.tile(u, [k, 1])  # [K * B, n], direction-major
+  v = random_unit_vectors(tf.shape(uk), u.dtype)
+  with tf.autodiff.ForwardAccumulator(primals=uk, tangents=v) as acc:
+    xk = fn(uk, training=training)
+  jv = tf.reshape(acc.jvp(xk), [tf.shape(uk)[0], -1])
+  log_norm = tf.math.log(tf.norm(jv, axis=-1))  # log||Jv||, [K * B]
+  if k == 1:
+    return xk, float(n) * log_norm
+  log_norm = tf.reshape(log_norm, [k, batch])
+  logdet = -(tf.reduce_logsumexp(-float(n) * log_norm, axis=0) - math.log(k))
+  return xk[:batch], logdet
+
+
+class OneWayFlow(keras.layers.Layer):
+  """G = g_n o g_u with samples and their log-density (eq. 10).
+
+  Args:
+    network: Keras model g_n mapping [B, n] to [B, *data_shape] (n = prod
+      data_shape), no activation narrower than n (see `check_min_width`).
+    data_shape: shape of one generated example.
+    latent_dim: d <= n; the other n - d inputs are the noise r.
+    logdet: 'exact' or 'jvp' (see module doc).
+    logdet_samples: K directions v for the 'jvp' estimate (1 = one sample).
+  """
+
+  def __init__(self, network, data_shape: Sequence[int], latent_dim: int,
+               logdet: str = "exact", logdet_samples: int = 1, **kwargs):
+    super().__init__(**kwargs)
+    if logdet not in LOGDET_MODES:
+      raise ValueError(f"logdet must be one of {LOGDET_MODES}, got {logdet!r}")
+    self.network = network
+    self.data_shape = tuple(data_shape)
+    self.num_dims = int(np.prod(self.data_shape))
+    if not 0 < latent_dim <= self.num_dims:
+      raise ValueError(f"latent_dim must be in 1..{self.num_dims}, got {latent_dim}")
+    self.latent_dim = int(latent_dim)
+    self.logdet_mode = logdet
+    self.logdet_samples = int(logdet_samples)
+
+  def build(self, input_shape=None):
+    self.network.build((None, self.num_dims))
+    self.built = True
+
+  @property
+  def noise_dim(self) -> int:
+    return self.num_dims - self.latent_dim
+
+  def sample_inputs(self, batch, z=None, seed=None):
+    """u = g_u(z) = (z, r) [B, n]; z ~ N(0, I_d) unless given, r ~ N(0, I_{n-d}).
+
+    seed: optional stateless seed (shape [2]) for reproducible draws.
+    """
+    if seed is not None:
+      u = tf.random.stateless_normal([batch, self.num_dims], seed=seed)
+      return u if z is None else tf.concat([z, u[:, self.latent_dim:]], axis=-1)
+    if z is None:
+      z = tf.random.normal([batch, self.latent_dim])
+    r = tf.random.normal([tf.shape(z)[0], self.noise_dim])
+    return tf.concat([z, r], axis=-1)
+
+  def call(self, u, training=False):
+    return self.network(u, training=training)
+
+  def forward_with_logdet(self, u, training=False, mode: Optional[str] = None,
+                          logdet_samples: Optional[int] = None):
+    """(x = g_n(u), log|det J| or its estimate); mode and K default to the layer's."""
+    mode = mode or self.logdet_mode
+    if mode == "exact":
+      return log_abs_det_exact(self.network, u, training)
+    k = logdet_samples or self.logdet_samples
+    return log_abs_det_jvp(self.network, u, k, training)
+
+  def sample_with_log_prob(self, batch, training=False, z=None, mode=None,
+                           logdet_samples=None):
+    """(x [B, *data_shape], log P_G(x) [B]) = eq. 10 at fresh samples."""
+    u = self.sample_inputs(batch, z)
+    x, logdet = self.forward_with_logdet(u, training, mode, logdet_samples)
+    return x, standard_normal_log_prob(u) - logdet
+
+  def sample(self, batch, training=False, z=None, seed=None):
+    return self(self.sample_inputs(batch, z, seed), training=training)
+
+
+def check_min_width(network, n: int):
+  """Raises if an activation of `network` has fewer than n units per example."""
+  for layer in network.layers:
+    units = int(np.prod(layer.output.shape[1:]))
+    if units < n:
+      raise ValueError(f"one-way flow: layer {layer.name} has {units} < n = {n} units")
+
+
+@gin.configurable
+def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
+                activation: str = "leaky_relu", name: str = "g_n_mlp"):
+  """g_n for flat data: Dense layers of `hidden` units (each >= n), linear output."""
+  inputs = keras.Input((num_dims,))
+  h = inputs
+  for units in hidden:
+    h = keras.layers.Dense(units, activation=activation)(h)
+  outputs = keras.layers.Dense(num_dims)(h)
+  net = keras.Model(inputs, outputs, name=name)
+  check_min_width(net, num_dims)
+  return net
+
+
+def _num_upsamplings(size: int) -> int:
+  k = 0
+  while size % (2 ** (k + 1)) == 0 and size // 2 ** (k + 1) >= 4:
+    k += 1
+  return k
+
+
+@gin.configurable
+def dcgan_network(data_shape: Sequence[int], base_filters: int = 64,
+                  norm: Optional[str] = "batch", name: str = "g_n_dcgan"):
+  """g_n for images (DCGAN, Radford et al.): dense to s x s x C, then transposed
+  convolutions 4x4 stride 2 (norm + ReLU) doubling the size, sigmoid output in
+  [0, 1]. 32x32 -> s = 4 (3 upsamplings), 28x28 -> 7 (2), 8x8 -> 4 (1)."""
+  h_out, _, channels = data_shape
+  n = int(np.prod(data_shape))
+  k = _num_upsamplings(h_out)
+  size = h_out // 2 ** k
+  filters = base_filters * 2 ** max(k - 1, 0)
+  filters = max(filters, math.ceil(n / size ** 2))  # keep >= n units
+  inputs = keras.Input((n,))
+  h = keras.layers.Dense(size * size * filters, use_bias=norm is None)(inputs)
+  h = keras.layers.Reshape((size, size, filters))(h)
+  for i in range(k):
+    h = _norm(norm)(h)
+    h = keras.layers.ReLU()(h)
+    out = channels if i == k - 1 else max(filters // 2 ** (i + 1), 1)
+    h = keras.layers.Conv2DTranspose(out, 4, strides=2, padding="same")(h)
+  outputs = keras.layers.Activation("sigmoid")(h)
+  net = keras.Model(inputs, outputs, name=name)
+  check_min_width(net, n)
+  return net
+
+
+def _norm(kind):
+  if kind == "batch":
+    return keras.layers.BatchNormalization()
+  if kind == "layer":
+    return keras.layers.LayerNormalization()
+  if kind is None:
+    return keras.layers.Identity()
+  raise ValueError(f"norm must be 'batch', 'layer' or None, got {kind!r}")
+
+
+@gin.configurable
+def oneway_generator(spec, network: str = "mlp", latent_dim: Optional[int] = None,
+                     logdet: str = "exact", logdet_samples: int = 1):
+  """gin builder: a built `OneWayFlow` for a `DataSpec`.
+
+  network: 'mlp' (`mlp_network`) or 'dcgan' (`dcgan_network`; images).
+  latent_dim: d (default n, i.e. no noise r); the paper uses 100 for images.
+  """
+  n = spec.num_dims
+  if network == "mlp":
+    net = mlp_network(n)  # linear output: for flat continuous data
+    if len(spec.shape) != 1:
+      net = keras.Sequential([net, keras.layers.Reshape(spec.shape)])
+  elif network == "dcgan":
+    net = dcgan_network(spec.shape)
+  else:
+    raise ValueError(f"network must be 'mlp' or 'dcgan', got {network!r}")
+  gen = OneWayFlow(net, spec.shape, latent_dim or n, logdet, logdet_samples)
+  gen.build()
+  return gen

@@ -1,0 +1,286 @@
+"""One-way flow GAN (Ben-Dov et al.): an energy-based discriminator trained by
+maximum likelihood with an importance-sampled partition function, and a
+one-way flow generator trained with an entropy term.
+
+Notation: D is the critic, w the entropy weight (App. C.1), P_D(x) =
+exp(D(x)/w) / zeta (eq. 15), P_G the generator density (eq. 10).
+
+- Discriminator (eq. 3, 16): maximize mean_x log P_D(x), i.e. minimize
+      d_loss = -mean_x D(x)/w + log zeta_hat,
+      log zeta_hat = log (1/S) sum_{s<=S} exp(D(y_s)/w - log P_G(y_s)).
+  Each step draws K x S generator samples (K = max(1, batch // S)), splits them
+  into K groups of S and averages the K estimates of log zeta. With S = 1 this
+  is (mean_y D(y) - mean_x D(x)) / w - mean_y log P_G(y): the WGAN critic loss
+  (eq. 4) over w plus a term that does not depend on D.
+- Generator (eq. 12, 17): minimize w KL(P_G || P_D) up to constants,
+      g_loss = mean_z [-w log|det J(z)| - D(G(z))],
+  log|det J| exact or estimated by Jv (see `generators/oneway.py`).
+- Density estimates: after training, `update_log_zeta` stores an S-sample
+  estimate of log zeta in the non-trainable variable `log_zeta` (checkpointed
+  with the model), so `log_prob(x) = D(x)/w - log_zeta` is a normalized
+  log-density (nats; for images a density on [0, 1]^n).
+"""
+
+import gin
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfflowgan.critics.dcgan import dcgan_critic
+from tfflowgan.critics.mlp import mlp_critic
+from tfflowgan.data import toy2d
+from tfflowgan.data.units import bits_per_dim
+from tfflowgan.evaluation import modes2d, partition
+from tfflowgan.generators.oneway import oneway_generator
+from tfflowgan.objectives.common import adam, mean_metrics
+
+
+def log_zeta_importance(log_weights, group_size: int):
+  """Mean over groups of log (1/S) sum_s exp(log_weights) (eq. 2 in log form).
+
+  log_weights: [K * S] values D(y)/w - log P_G(y); group_size: S.
+  """
+  groups = tf.reshape(log_weights, [-1, group_size])
+  return tf.reduce_mean(tf.reduce_logsumexp(groups, axis=1) - np.log(group_size))
+
+
+def per_replica(loss):
+  """Divides by the replica count: gradients summed over replicas then equal
+  those of the global loss (tf.distribute.MirroredStrategy)."""
+  replicas = tf.distribute.get_strategy().num_replicas_in_sync
+  return loss / tf.cast(replicas, loss.dtype)
+
+
+class OneWayFlowGAN(keras.Model):
+  """Critic D and one-way flow G trained with eq. 16 and eq. 17 (module doc).
+
+  Args:
+    generator: a built `OneWayFlow`.
+    critic: Keras model [B, *shape] -> [B] or [B, 1].
+    spec: the data set's `DataSpec`.
+    entropy_weight: w.
+    num_zeta_samples: S, generator samples per estimate of zeta in training.
+    d_optimizer, g_optimizer: Keras optimizers (built here, for MirroredStrategy).
+    critic_steps: discriminator updates per train step (same data batch).
+    generator_steps: generator updates per train step.
+    r1_weight: gamma of the optional R1 penalty on D (not in the paper; 0 = off).
+    num_eval_zeta_samples: S for the stored estimate of log zeta.
+    eval_logdet_samples: K directions for log P_G in that estimate ('jvp' mode).
+  """
+
+  def __init__(self, generator, critic, spec, entropy_weight=1.0,
+               num_zeta_samples=1, d_optimizer=None, g_optimizer=None,
+               critic_steps=1, generator_steps=1, r1_weight=0.0,
+               num_eval_zeta_samples=10000, eval_logdet_samples=None, **kwargs):
+    super().__init__(**kwargs)
+    self.generator, self.critic, self.spec = generator, critic, spec
+    self.entropy_weight = float(entropy_weight)
+    self.num_zeta_samples = int(num_zeta_samples)
+    self.critic_steps = int(critic_steps)
+    self.generator_steps = int(generator_steps)
+    self.r1_weight = float(r1_weight)
+    self.num_eval_zeta_samples = int(num_eval_zeta_samples)
+    self.eval_logdet_samples = eval_logdet_samples
+    self.critic.build((None,) + tuple(spec.shape))
+    self.log_zeta = self.add_weight(name="log_zeta", shape=(), initializer="zeros",
+                                    trainable=False)
+    self.d_optimizer = d_optimizer or keras.optimizers.Adam(1e-5)
+    self.g_optimizer = g_optimizer or keras.optimizers.Adam(5e-4)
+    self.d_optimizer.build(self.critic.trainable_variables)
+    self.g_optimizer.build(self.generator.trainable_variables)
+    self.trackers = mean_metrics("d_loss", "g_loss", "log_zeta_batch", "logdet",
+                                 "nll", "bits_per_dim")
+
+  @property
+  def metrics(self):
+    return list(self.trackers.values())
+
+  # Densities.
+  def energy(self, x, training=False):
+    """D(x) / w: the unnormalized log-density of P_D (eq. 15), shape [B]."""
+    return tf.reshape(self.critic(x, training=training), [-1]) / self.entropy_weight
+
+  def log_prob(self, x):
+    """log P_D(x) = D(x)/w - log zeta with the stored estimate of log zeta."""
+    return self.energy(x) - self.log_zeta
+
+  def call(self, x):
+    return self.log_prob(x)
+
+  # Losses.
+  def discriminator_loss(self, x, y, log_pg, training=True):
+    """Eq. 16: -mean D(x)/w + log zeta_hat (S-sample groups of y)."""
+    log_w = self.energy(y, training) - log_pg
+    log_zeta = log_zeta_importance(log_w, self.num_zeta_samples)
+    return -tf.reduce_mean(self.energy(x, training)) + log_zeta, log_zeta
+
+  def r1_penalty(self, x, training=True):
+    """(gamma / 2) mean ||grad_x D(x)||^2 on data: R1 (Mescheder et al. 2018).
+
+    A stabilizer that is not in the paper (0 = off, the default). It bounds how
+    fast D, hence log P_D = D/w - log zeta, can change around the data, so its
+    strength in log-density units is gamma w^2.
+    """
+    with tf.GradientTape() as tape:
+      tape.watch(x)
+      d = self.critic(x, training=training)
+    grad = tf.reshape(tape.gradient(d, x), [tf.shape(x)[0], -1])
+    return 0.5 * self.r1_weight * tf.reduce_mean(tf.reduce_sum(tf.square(grad), -1))
+
+  def generator_loss(self, y, logdet, training=True):
+    """Eq. 17: mean[-w log|det J| - D(G(z))]."""
+    d = tf.reshape(self.critic(y, training=training), [-1])
+    return tf.reduce_mean(-self.entropy_weight * logdet - d)
+
+  def num_generated(self, batch):
+    """K x S samples for the zeta estimate, K = max(1, batch // S)."""
+    s = self.num_zeta_samples
+    return tf.maximum(batch // s, 1) * s
+
+  def train_step(self, x):
+    batch = tf.shape(x)[0]
+
+    # 1. Discriminator: maximize the log-likelihood of x under P_D (eq. 16).
+    for _ in range(self.critic_steps):
+      y, log_pg = self.generator.sample_with_log_prob(self.num_generated(batch),
+                                                      training=True)
+      y, log_pg = tf.stop_gradient(y), tf.stop_gradient(log_pg)
+      with tf.GradientTape() as tape:
+        d_loss, log_zeta = self.discriminator_loss(x, y, log_pg)
+        if self.r1_weight:
+          d_loss += self.r1_penalty(x)
+        scaled_loss = per_replica(d_loss)
+      d_vars = self.critic.trainable_variables
+      d_grads = tape.gradient(scaled_loss, d_vars)
+      self.d_optimizer.apply_gradients(zip(d_grads, d_vars))
+
+    # 2. Generator: minimize w KL(P_G || P_D) = mean[-w log|J| - D(G(z))] (eq. 17).
+    for _ in range(self.generator_steps):
+      with tf.GradientTape() as tape:
+        u = self.generator.sample_inputs(batch)
+        y, logdet = self.generator.forward_with_logdet(u, training=True)
+        g_loss = self.generator_loss(y, logdet)
+        scaled_loss = per_replica(g_loss)
+      g_vars = self.generator.trainable_variables
+      g_grads = tape.gradient(scaled_loss, g_vars,
+                              unconnected_gradients=tf.UnconnectedGradients.ZERO)
+      self.g_optimizer.apply_gradients(zip(g_grads, g_vars))
+
+    return self._update(d_loss=d_loss, g_loss=g_loss, log_zeta_batch=log_zeta,
+                        logdet=tf.reduce_mean(logdet))
+
+  def test_step(self, x):
+    """d_loss: -mean log P_D(x) with a fresh batch estimate of zeta; nll (and
+    bits_per_dim for images) with the stored log_zeta."""
+    y, log_pg = self.generator.sample_with_log_prob(
+        self.num_generated(tf.shape(x)[0]), training=False)
+    d_loss, log_zeta = self.discriminator_loss(x, y, log_pg, training=False)
+    log_p = self.log_prob(x)
+    out = dict(d_loss=d_loss, log_zeta_batch=log_zeta, nll=-tf.reduce_mean(log_p))
+    if self.spec.is_discrete:
+      out["bits_per_dim"] = tf.reduce_mean(
+          bits_per_dim(log_p, self.spec.num_dims, self.spec.levels))
+    return self._update(**out)
+
+  def _update(self, **values):
+    for name, value in values.items():
+      self.trackers[name].update_state(value)
+    return {name: self.trackers[name].result() for name in values}
+
+  # After training.
+  def fit(self, *args, callbacks=None, **kwargs):
+    """`keras.Model.fit` with `UpdateLogZeta` first among the callbacks, so the
+    stored log zeta is fresh before any checkpoint of the epoch is written."""
+    callbacks = [UpdateLogZeta()] + list(callbacks or [])
+    return super().fit(*args, callbacks=callbacks, **kwargs)
+
+  def update_log_zeta(self, num_samples=None, chunk_size=None):
+    """Estimates log zeta from S generator samples (eq. 2) and stores it."""
+    s = int(num_samples or self.num_eval_zeta_samples)
+    chunk = chunk_size or (10000 if self.spec.num_dims <= 64 else 256)
+    value = partition.estimate_log_zeta(lambda y: self._energy_fn(y).numpy(),
+                                        self.proposal(), s, chunk)
+    self.log_zeta.assign(value)
+    self.log_zeta_estimated = True
+    return value
+
+  def proposal(self):
+    """The generator as importance-sampling proposal (inference mode)."""
+    return partition.generator_proposal(self.generator,
+                                        logdet_samples=self.eval_logdet_samples)
+
+  @tf.function(reduce_retracing=True)
+  def _energy_fn(self, y):
+    return self.energy(y)
+
+  def sample_images(self, n, seed=None, chunk_size=1000):
+    """n samples in data space ([0, 1] images, or raw 2D points), numpy.
+
+    seed: optional stateless seed [2] (chunk i uses seed + [0, i])."""
+    parts = []
+    for i in range(0, n, chunk_size):
+      s = None if seed is None else tf.cast(seed, tf.int32) + tf.constant([0, i])
+      parts.append(self.generator.sample(min(chunk_size, n - i), seed=s).numpy())
+    x = np.concatenate(parts, axis=0)
+    return np.clip(x, 0.0, 1.0) if self.spec.is_image else x
+
+  def final_metrics(self, test_batches):
+    """log zeta (the stored estimate; estimated now if it never was), test NLL
+    under P_D; 2D mixtures add VEEGAN's modes and % high-quality samples over
+    2,500 generated points."""
+    if not getattr(self, "log_zeta_estimated", False):
+      self.update_log_zeta()
+    out = {"log_zeta": float(self.log_zeta.numpy())}
+    log_p = np.concatenate([self.log_prob(x).numpy() for x in test_batches])
+    out["test_nll"] = float(-log_p.mean())
+    if self.spec.is_discrete:
+      out["test_bits_per_dim"] = float(np.mean(bits_per_dim(
+          log_p, self.spec.num_dims, self.spec.levels)))
+    if self.spec.name in toy2d.MIXTURES:
+      samples = self.sample_images(modes2d.NUM_EVAL_POINTS)
+      out.update(modes2d.mixture_metrics(self.spec.name, samples))
+    return out
+
+
+class UpdateLogZeta(keras.callbacks.Callback):
+  """Re-estimates and stores the model's log zeta at the end of every epoch."""
+
+  def on_epoch_end(self, epoch, logs=None):
+    value = self.model.update_log_zeta()
+    if logs is not None:
+      logs["log_zeta"] = value
+
+
+@gin.configurable
+def oneway_model(spec, generator="mlp", critic="mlp", latent_dim=None,
+                 entropy_weight=1.0, num_zeta_samples=1, logdet="exact",
+                 logdet_samples=1, d_learning_rate=1e-5, g_learning_rate=5e-4,
+                 beta_1=0.9, beta_2=0.999, critic_steps=1, generator_steps=1,
+                 r1_weight=0.0, num_eval_zeta_samples=10000, eval_logdet_samples=None,
+                 jit_compile=False):
+  """gin builder: a built, compiled `OneWayFlowGAN` for `spec`.
+
+  generator: 'mlp' or 'dcgan' g_n (configure `mlp_network` / `dcgan_network`);
+  critic: 'mlp' or 'dcgan' (configure `mlp_critic` / `dcgan_critic`);
+  latent_dim: d (default n); logdet: 'exact' or 'jvp'; logdet_samples: K
+  directions v per Jv estimate (1 = one sample); Adam rates default to the
+  paper's (App. C.2: D 1e-5, G 5e-4; PyTorch betas 0.9, 0.999).
+  """
+  gen = oneway_generator(spec, network=generator, latent_dim=latent_dim,
+                         logdet=logdet, logdet_samples=logdet_samples)
+  if critic == "mlp":
+    d = mlp_critic(spec.shape)
+  elif critic == "dcgan":
+    d = dcgan_critic(spec.shape)
+  else:
+    raise ValueError(f"critic must be 'mlp' or 'dcgan', got {critic!r}")
+  model = OneWayFlowGAN(
+      gen, d, spec, entropy_weight=entropy_weight,
+      num_zeta_samples=num_zeta_samples,
+      d_optimizer=adam(d_learning_rate, beta_1=beta_1, beta_2=beta_2),
+      g_optimizer=adam(g_learning_rate, beta_1=beta_1, beta_2=beta_2),
+      critic_steps=critic_steps, generator_steps=generator_steps,
+      r1_weight=r1_weight, num_eval_zeta_samples=num_eval_zeta_samples,
+      eval_logdet_samples=eval_logdet_samples)
+  model.compile(optimizer=None, jit_compile=jit_compile)
+  return model
