@@ -49,6 +49,13 @@ def standard_normal_log_prob(u):
   return -0.5 * tf.reduce_sum(tf.square(u), axis=-1) - 0.5 * n * math.log(2 * math.pi)
 
 
+def tape_sources(variables):
+  """The tf.Variables behind Keras 3 variables, for `tape.gradient(...,
+  unconnected_gradients=tf.UnconnectedGradients.ZERO)`: TF builds the zeros
+  from each source's dtype, which is a string on a Keras variable (fails)."""
+  return [getattr(v, "value", v) for v in variables]
+
+
 def random_unit_vectors(shape, dtype=tf.float32):
   """v uniform on the unit sphere S^{n-1}: normalized Gaussians, shape [..., n]."""
   v = tf.random.normal(shape, dtype=dtype)

@@ -15,10 +15,21 @@ exp(D(x)/w) / zeta (eq. 15), P_G the generator density (eq. 10).
 - Generator (eq. 12, 17): minimize w KL(P_G || P_D) up to constants,
       g_loss = mean_z [-w log|det J(z)| - D(G(z))],
   log|det J| exact or estimated by Jv (see `generators/oneway.py`).
-- Density estimates: after training, `update_log_zeta` stores an S-sample
-  estimate of log zeta in the non-trainable variable `log_zeta` (checkpointed
+- Density estimates: at the end of every epoch of `fit` (and in
+  `update_log_zeta`) an S-sample estimate of log zeta (eq. 2, generator as
+  proposal) is stored in the non-trainable variable `log_zeta` (checkpointed
   with the model), so `log_prob(x) = D(x)/w - log_zeta` is a normalized
   log-density (nats; for images a density on [0, 1]^n).
+
+Dynamics. With Adam, w mostly sets the speed of D in log-density units
+(about d_learning_rate / w per step). Options that are NOT in the paper, all
+off by default, used by the 2D configs (see them for why):
+- `base_weight` a > 0 (defensive importance sampling): zeta is estimated as
+  (1 - a) zeta_G + a zeta_N, zeta_N from as many N(0, base_scale^2 I) samples;
+  still unbiased, and it sees regions the generator misses, where an MLP
+  critic otherwise grows D without bound (P_D then is not normalizable, the
+  estimate of zeta misses it and training diverges).
+- `r1_weight`: R1 gradient penalty on data; `generator_steps` > 1.
 """
 
 import gin
@@ -31,17 +42,27 @@ from tfflowgan.critics.mlp import mlp_critic
 from tfflowgan.data import toy2d
 from tfflowgan.data.units import bits_per_dim
 from tfflowgan.evaluation import modes2d, partition
-from tfflowgan.generators.oneway import oneway_generator
+from tfflowgan.generators.oneway import (oneway_generator, standard_normal_log_prob,
+                                         tape_sources)
 from tfflowgan.objectives.common import adam, mean_metrics
 
 
-def log_zeta_importance(log_weights, group_size: int):
+def log_zeta_importance(log_weights, group_size: int, log_zeta_base=None,
+                        base_weight: float = 0.0):
   """Mean over groups of log (1/S) sum_s exp(log_weights) (eq. 2 in log form).
 
   log_weights: [K * S] values D(y)/w - log P_G(y); group_size: S.
+  log_zeta_base, base_weight: optional second unbiased estimate of zeta (from
+  a fixed broad proposal) mixed in as (1 - a) zeta_G + a zeta_base per group.
   """
   groups = tf.reshape(log_weights, [-1, group_size])
-  return tf.reduce_mean(tf.reduce_logsumexp(groups, axis=1) - np.log(group_size))
+  log_zeta = tf.reduce_logsumexp(groups, axis=1) - np.log(group_size)
+  if base_weight:
+    base = tf.cast(log_zeta_base, log_zeta.dtype) + float(np.log(base_weight))
+    log_zeta = tf.reduce_logsumexp(tf.stack([
+        log_zeta + float(np.log1p(-base_weight)),
+        tf.broadcast_to(base, tf.shape(log_zeta))]), 0)
+  return tf.reduce_mean(log_zeta)
 
 
 def per_replica(loss):
@@ -64,6 +85,8 @@ class OneWayFlowGAN(keras.Model):
     critic_steps: discriminator updates per train step (same data batch).
     generator_steps: generator updates per train step.
     r1_weight: gamma of the optional R1 penalty on D (not in the paper; 0 = off).
+    base_weight, base_scale: optional defensive share a of zeta estimated from
+      N(0, base_scale^2 I) samples (not in the paper; 0 = off; module doc).
     num_eval_zeta_samples: S for the stored estimate of log zeta.
     eval_logdet_samples: K directions for log P_G in that estimate ('jvp' mode).
   """
@@ -71,6 +94,7 @@ class OneWayFlowGAN(keras.Model):
   def __init__(self, generator, critic, spec, entropy_weight=1.0,
                num_zeta_samples=1, d_optimizer=None, g_optimizer=None,
                critic_steps=1, generator_steps=1, r1_weight=0.0,
+               base_weight=0.0, base_scale=1.0,
                num_eval_zeta_samples=10000, eval_logdet_samples=None, **kwargs):
     super().__init__(**kwargs)
     self.generator, self.critic, self.spec = generator, critic, spec
@@ -79,6 +103,7 @@ class OneWayFlowGAN(keras.Model):
     self.critic_steps = int(critic_steps)
     self.generator_steps = int(generator_steps)
     self.r1_weight = float(r1_weight)
+    self.base_weight, self.base_scale = float(base_weight), float(base_scale)
     self.num_eval_zeta_samples = int(num_eval_zeta_samples)
     self.eval_logdet_samples = eval_logdet_samples
     self.critic.build((None,) + tuple(spec.shape))
@@ -88,6 +113,7 @@ class OneWayFlowGAN(keras.Model):
     self.g_optimizer = g_optimizer or keras.optimizers.Adam(5e-4)
     self.d_optimizer.build(self.critic.trainable_variables)
     self.g_optimizer.build(self.generator.trainable_variables)
+    self._energy_fn = tf.function(self.energy, reduce_retracing=True)
     self.trackers = mean_metrics("d_loss", "g_loss", "log_zeta_batch", "logdet",
                                  "nll", "bits_per_dim")
 
@@ -111,7 +137,16 @@ class OneWayFlowGAN(keras.Model):
   def discriminator_loss(self, x, y, log_pg, training=True):
     """Eq. 16: -mean D(x)/w + log zeta_hat (S-sample groups of y)."""
     log_w = self.energy(y, training) - log_pg
-    log_zeta = log_zeta_importance(log_w, self.num_zeta_samples)
+    log_zeta_base = None
+    if self.base_weight:
+      b = self.base_scale * tf.random.normal(tf.shape(y))
+      log_q = standard_normal_log_prob(tf.reshape(b / self.base_scale, [tf.shape(b)[0], -1]))
+      log_q -= self.spec.num_dims * np.log(self.base_scale)
+      log_wb = self.energy(b, training) - log_q
+      log_zeta_base = tf.reduce_logsumexp(log_wb) - tf.math.log(
+          tf.cast(tf.shape(log_wb)[0], log_wb.dtype))
+    log_zeta = log_zeta_importance(log_w, self.num_zeta_samples, log_zeta_base,
+                                   self.base_weight)
     return -tf.reduce_mean(self.energy(x, training)) + log_zeta, log_zeta
 
   def r1_penalty(self, x, training=True):
@@ -162,7 +197,7 @@ class OneWayFlowGAN(keras.Model):
         g_loss = self.generator_loss(y, logdet)
         scaled_loss = per_replica(g_loss)
       g_vars = self.generator.trainable_variables
-      g_grads = tape.gradient(scaled_loss, g_vars,
+      g_grads = tape.gradient(scaled_loss, tape_sources(g_vars),
                               unconnected_gradients=tf.UnconnectedGradients.ZERO)
       self.g_optimizer.apply_gradients(zip(g_grads, g_vars))
 
@@ -209,10 +244,6 @@ class OneWayFlowGAN(keras.Model):
     return partition.generator_proposal(self.generator,
                                         logdet_samples=self.eval_logdet_samples)
 
-  @tf.function(reduce_retracing=True)
-  def _energy_fn(self, y):
-    return self.energy(y)
-
   def sample_images(self, n, seed=None, chunk_size=1000):
     """n samples in data space ([0, 1] images, or raw 2D points), numpy.
 
@@ -256,7 +287,8 @@ def oneway_model(spec, generator="mlp", critic="mlp", latent_dim=None,
                  entropy_weight=1.0, num_zeta_samples=1, logdet="exact",
                  logdet_samples=1, d_learning_rate=1e-5, g_learning_rate=5e-4,
                  beta_1=0.9, beta_2=0.999, critic_steps=1, generator_steps=1,
-                 r1_weight=0.0, num_eval_zeta_samples=10000, eval_logdet_samples=None,
+                 r1_weight=0.0, base_weight=0.0, base_scale=1.0,
+                 num_eval_zeta_samples=10000, eval_logdet_samples=None,
                  jit_compile=False):
   """gin builder: a built, compiled `OneWayFlowGAN` for `spec`.
 
@@ -280,7 +312,8 @@ def oneway_model(spec, generator="mlp", critic="mlp", latent_dim=None,
       d_optimizer=adam(d_learning_rate, beta_1=beta_1, beta_2=beta_2),
       g_optimizer=adam(g_learning_rate, beta_1=beta_1, beta_2=beta_2),
       critic_steps=critic_steps, generator_steps=generator_steps,
-      r1_weight=r1_weight, num_eval_zeta_samples=num_eval_zeta_samples,
+      r1_weight=r1_weight, base_weight=base_weight, base_scale=base_scale,
+      num_eval_zeta_samples=num_eval_zeta_samples,
       eval_logdet_samples=eval_logdet_samples)
   model.compile(optimizer=None, jit_compile=jit_compile)
   return model

@@ -1,0 +1,113 @@
+"""One-way flow objective: eq. 16 / 17 losses, train_step, stored log zeta."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfflowgan.data import toy2d
+from tfflowgan.data.spec import DataSpec
+from tfflowgan.objectives import oneway
+
+RING = DataSpec("ring", (2,), None)
+
+
+def small_model(spec=RING, **kwargs):
+  keras.utils.set_random_seed(0)
+  kwargs.setdefault("num_eval_zeta_samples", 500)
+  model = oneway.oneway_model(spec, d_learning_rate=1e-3, g_learning_rate=1e-3, **kwargs)
+  return model
+
+
+def test_log_zeta_importance_matches_numpy():
+  from scipy.special import logsumexp
+  w = np.random.default_rng(0).normal(size=12).astype(np.float32)
+  ref = np.mean([logsumexp(g) - np.log(4) for g in w.reshape(3, 4)])
+  np.testing.assert_allclose(oneway.log_zeta_importance(w, 4).numpy(), ref, rtol=1e-5)
+  mixed = oneway.log_zeta_importance(w, 12, log_zeta_base=np.float32(0.5), base_weight=0.25)
+  ref = np.log(0.75 * np.exp(logsumexp(w) - np.log(12)) + 0.25 * np.exp(0.5))
+  np.testing.assert_allclose(mixed.numpy(), ref, rtol=1e-5)
+
+
+def test_one_sample_discriminator_loss_is_wgan_critic():
+  """S = 1 (eq. 4): d_loss = (mean D(y) - mean D(x)) / w - mean log P_G(y)."""
+  w = 0.3
+  model = small_model(entropy_weight=w, num_zeta_samples=1)
+  x = tf.constant(toy2d.sample("ring", 16))
+  y, log_pg = model.generator.sample_with_log_prob(16)
+  d_loss, _ = model.discriminator_loss(x, y, log_pg)
+  dx = model.critic(x).numpy().ravel()
+  dy = model.critic(y).numpy().ravel()
+  ref = (dy.mean() - dx.mean()) / w - log_pg.numpy().mean()
+  np.testing.assert_allclose(d_loss.numpy(), ref, rtol=1e-4, atol=1e-4)
+
+
+def test_generator_loss_is_eq_17():
+  w = 0.5
+  model = small_model(entropy_weight=w)
+  u = model.generator.sample_inputs(8)
+  y, logdet = model.generator.forward_with_logdet(u)
+  ref = np.mean(-w * logdet.numpy() - model.critic(y).numpy().ravel())
+  np.testing.assert_allclose(model.generator_loss(y, logdet).numpy(), ref, rtol=1e-5)
+
+
+@pytest.mark.parametrize("settings", [
+    dict(num_zeta_samples=4, logdet="exact"),
+    dict(num_zeta_samples=1, logdet="jvp", base_weight=0.1, base_scale=1.5,
+         r1_weight=1.0, generator_steps=2)])
+def test_train_step_changes_both_networks(settings):
+  model = small_model(**settings)
+  before_d = [v.numpy().copy() for v in model.critic.trainable_variables]
+  before_g = [v.numpy().copy() for v in model.generator.trainable_variables]
+  logs = tf.function(model.train_step)(tf.constant(toy2d.sample("ring", 32)))
+  for name in ("d_loss", "g_loss", "log_zeta_batch", "logdet"):
+    assert np.isfinite(float(logs[name])), name
+  changed = lambda vs, old: [not np.array_equal(v.numpy(), o) for v, o in zip(vs, old)]
+  # eq. 16 is invariant to D -> D + b: the critic's output bias gets a zero
+  # (or round-off) gradient, so only the other weights must move.
+  assert all(changed(model.critic.trainable_variables, before_d)[:-1])
+  assert all(changed(model.generator.trainable_variables, before_g))
+
+
+def test_log_zeta_is_stored_and_normalizes():
+  model = small_model()
+  assert "log_zeta" in [v.name for v in model.non_trainable_weights]
+  value = model.update_log_zeta(num_samples=2000)
+  assert np.isfinite(value) and float(model.log_zeta.numpy()) == pytest.approx(value)
+  x = tf.constant(toy2d.sample("ring", 5))
+  np.testing.assert_allclose(model(x).numpy(), model.energy(x).numpy() - value, rtol=1e-5)
+
+
+def test_fit_final_metrics_and_samples():
+  model = small_model(logdet="jvp", logdet_samples=2)
+  ds = tf.data.Dataset.from_tensor_slices(toy2d.sample("ring", 64)).batch(32)
+  history = model.fit(ds, epochs=1, verbose=0).history
+  assert "log_zeta" in history  # updated by the built-in UpdateLogZeta callback
+  out = model.final_metrics(ds)
+  assert {"log_zeta", "test_nll", "modes", "high_quality"} <= set(out)
+  assert out["log_zeta"] == pytest.approx(history["log_zeta"][-1])
+  s = model.sample_images(7, seed=tf.constant([1, 2]))
+  np.testing.assert_array_equal(s, model.sample_images(7, seed=tf.constant([1, 2])))
+  assert s.shape == (7, 2)
+  evaluated = model.evaluate(ds, verbose=0, return_dict=True)
+  assert np.isfinite(evaluated["nll"]) and np.isfinite(evaluated["d_loss"])
+
+
+def test_image_model_with_jvp_logdet():
+  spec = DataSpec("digits", (8, 8, 1), 17)
+  model = small_model(spec, generator="dcgan", critic="dcgan", latent_dim=16,
+                      logdet="jvp", num_zeta_samples=2, num_eval_zeta_samples=16)
+  x = tf.random.uniform([4, 8, 8, 1])
+  logs = model.train_step(x)
+  assert all(np.isfinite(float(v)) for v in logs.values())
+  images = model.sample_images(3)
+  assert images.shape == (3, 8, 8, 1) and images.min() >= 0 and images.max() <= 1
+  logs = model.test_step(x)
+  assert np.isfinite(float(logs["bits_per_dim"]))
+
+
+def test_bad_settings_raise():
+  with pytest.raises(ValueError):
+    oneway.oneway_model(RING, critic="nope")
+  with pytest.raises(ValueError):
+    oneway.oneway_model(RING, logdet="nope")
