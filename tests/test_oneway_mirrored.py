@@ -16,7 +16,7 @@ from tfflowgan.data.spec import DataSpec
 from tfflowgan.objectives.oneway import oneway_model
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 with strategy.scope():
-  model = oneway_model(DataSpec("ring", (2,), None), num_zeta_samples=2,
+  model = oneway_model(DataSpec("ring", (2,), None), num_zeta_samples=2, logdet="jvp",
                        d_learning_rate=1e-3, g_learning_rate=1e-3,
                        num_eval_zeta_samples=200)
 before = [v.numpy().copy() for v in model.trainable_variables]
