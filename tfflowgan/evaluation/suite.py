@@ -1,0 +1,452 @@
+"""The evaluation suite behind `scripts/evaluate.py`: every measurement of the
+papers that applies to a trained model, written to `eval.json` and PNGs.
+
+Stages (each a small function `ctx -> dict`; one raising `Skip` is recorded
+with its reason under `skipped`, one that fails under `errors`):
+
+- likelihood: per-example NLL / bits/dim on train, validation and test and of
+  the model's own samples (Danihelka et al. 2017, Sec. 3.2, Fig. 6). Exact for
+  flows; for one-way flows an estimate (stored importance-sampled log zeta).
+- parzen: Flow-GAN's Parzen-window baseline (Grover et al. 2018), sigma chosen
+  on validation, test NLL per sigma.
+- jacobian: singular values, condition number, log|det|, numerical rank of the
+  generator's Jacobian at prior samples (Flow-GAN; Danihelka Fig. 17).
+- sample_quality: FID / KID on classifier (digits) or InceptionV3 features,
+  Inception and MODE scores, also for Parzen samples per sigma (Flow-GAN).
+- independent_critic: a fresh critic's W_hat on train/validation/test
+  (Danihelka Sec. 3.5).
+- latent: statistics of inferred z, partial reconstructions (Danihelka 3.3-3.4).
+- oneway: log zeta vs number of samples, discriminator log-density histograms
+  on train and test, 2D modes / % high quality (Ben-Dov et al., Fig. 1-3, Tab. 1).
+"""
+
+import dataclasses
+import json
+import math
+import os
+import time
+import traceback
+from typing import Callable, Dict, Optional, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from tfflowgan.data import make_batches
+from tfflowgan.evaluation import (feature_nets, independent_critic, jacobian, latent,
+                                  likelihood, parzen, plots, report, sample_quality)
+from tfflowgan.generators.flow import FlowGenerator, prior
+
+STAGES = ("likelihood", "parzen", "jacobian", "sample_quality", "independent_critic",
+          "latent", "oneway")
+SPLITS = ("train", "validation", "test")
+DEFAULT_CLASSIFIER = os.path.join("runs", "_classifier", "digits.keras")
+
+
+class Skip(Exception):
+  """A stage does not apply to this model or data; the message says why."""
+
+
+@dataclasses.dataclass
+class SuiteConfig:
+  stages: Sequence[str] = STAGES
+  seed: int = 0
+  max_examples: Optional[int] = 10000   # per split, every stage
+  batch_size: int = 500
+  num_samples: int = 1000               # generated samples for metrics
+  parzen_sigmas: Sequence[float] = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
+  parzen_max_eval: int = 1000           # validation/test points per sigma
+  jacobian_samples: int = 64
+  jacobian_max_dims: int = 1024         # larger generators: skipped (D x D per sample)
+  classifier_path: Optional[str] = None  # digits: DEFAULT_CLASSIFIER (trained once)
+  classifier_epochs: int = 20
+  inception_weights: Optional[str] = None
+  critic: independent_critic.CriticSettings = dataclasses.field(
+      default_factory=independent_critic.CriticSettings)
+  critic_fake_pool: int = 5000          # generated samples the critic trains on
+  num_images: int = 16                  # per row of the reconstruction grid
+  oneway_sample_sizes: Sequence[int] = (1, 10, 100, 1000, 10000)
+  oneway_repeats: int = 10
+
+
+# Model kinds (checked with attributes / isinstance; other objectives skip).
+def flow_generator(model) -> Optional[FlowGenerator]:
+  gen = getattr(model, "generator", None)
+  return gen if isinstance(gen, FlowGenerator) else None
+
+
+def is_oneway(model) -> bool:
+  try:
+    from tfflowgan.objectives.oneway import OneWayFlowGAN  # pylint: disable=g-import-not-at-top
+  except ImportError:
+    return False
+  return isinstance(model, OneWayFlowGAN)
+
+
+def likelihood_kind(model) -> Optional[str]:
+  """'exact' (flows), 'estimate' (one-way flows: importance-sampled zeta),
+  'bound' (AV-ADE and models declaring it), or None when there is no log_prob."""
+  declared = getattr(model, "likelihood_kind", None)
+  if declared:
+    return declared
+  if flow_generator(model) is not None:
+    return "exact"
+  if is_oneway(model):
+    return "estimate"
+  if "avade" in type(model).__name__.lower():
+    return "bound"
+  return "unknown" if hasattr(model, "log_prob") else None
+
+
+class Context:
+  """What the stages share: model, data arrays, generated samples, results."""
+
+  def __init__(self, model, splits, out_dir: str, cfg: SuiteConfig):
+    self.model, self.spec, self.cfg, self.out_dir = model, splits.spec, cfg, out_dir
+    self.fig_dir = os.path.join(out_dir, "eval")
+    os.makedirs(self.fig_dir, exist_ok=True)
+    self.results: Dict[str, dict] = {}
+    self._samples: Dict[str, np.ndarray] = {}
+    # Dequantized once with fixed seeds: every stage sees the same numbers.
+    self.data = {}
+    for i, name in enumerate(SPLITS):
+      ds = getattr(splits, name)
+      if cfg.max_examples:
+        ds = ds.take(cfg.max_examples)
+      self.data[name] = np.concatenate(
+          [b.numpy() for b in make_batches(ds, self.spec, cfg.batch_size, training=False,
+                                           seed=cfg.seed + 100 + i, cache=False)])
+
+  def fig(self, name: str) -> str:
+    return os.path.join(self.fig_dir, name)
+
+  def samples(self, key: str, n: int, offset: int) -> np.ndarray:
+    """n generated samples (clipped to the data range), cached under key."""
+    if key not in self._samples:
+      if not hasattr(self.model, "sample_images"):
+        raise Skip(f"{type(self.model).__name__} cannot sample (no sample_images)")
+      chunk, parts = 500, []
+      for i in range(0, n, chunk):
+        seed = tf.constant([self.cfg.seed + offset, i // chunk])
+        parts.append(np.asarray(self.model.sample_images(min(chunk, n - i), seed=seed),
+                                np.float32))
+      self._samples[key] = np.concatenate(parts)
+    return self._samples[key]
+
+  def generated(self) -> np.ndarray:
+    """The held-out generated set shared by sample quality and critic evaluation."""
+    return self.samples("eval", self.cfg.num_samples, 1000)
+
+
+def _tf_fn(fn):
+  return tf.function(fn, reduce_retracing=True)
+
+
+# Stages.
+def stage_likelihood(ctx: Context) -> dict:
+  kind = likelihood_kind(ctx.model)
+  if kind is None:
+    raise Skip(f"{type(ctx.model).__name__} has no log_prob")
+  log_prob = _tf_fn(ctx.model.log_prob)
+  reports = {name: likelihood.evaluate_log_likelihood(log_prob, x, ctx.spec, ctx.cfg.batch_size)
+             for name, x in ctx.data.items()}
+  out = {"kind": kind, **{name: r.summary() for name, r in reports.items()}}
+  gen = flow_generator(ctx.model)
+  if gen is not None:  # Danihelka 3.2: NLL of the generator's own samples.
+    x = gen.sample(min(ctx.cfg.num_samples, 1000), seed=tf.constant([ctx.cfg.seed, 17]))
+    r = likelihood.evaluate_log_likelihood(log_prob, x.numpy(), ctx.spec, ctx.cfg.batch_size)
+    out["generated"] = r.summary()
+    fin = r.bits_per_dim[np.isfinite(r.bits_per_dim)]
+    out["generated"]["median_bits_per_dim_finite"] = float(np.median(fin)) if fin.size else None
+  unit = "bits/dim" if ctx.spec.levels else "nats"
+  out["figures"] = [likelihood.save_nll_histogram(reports, ctx.fig("nll_histogram.png"), unit)]
+  return out
+
+
+def stage_parzen(ctx: Context) -> dict:
+  n = ctx.cfg.parzen_max_eval
+  sweep = parzen.parzen_sweep(ctx.data["train"], ctx.data["validation"][:n],
+                              ctx.data["test"][:n], ctx.cfg.parzen_sigmas, ctx.spec.levels)
+  out = {k: (v.tolist() if isinstance(v, np.ndarray) else v)
+         for k, v in dataclasses.asdict(sweep).items()}
+  out["num_centres"] = int(len(ctx.data["train"]))
+  model_test = ctx.results.get("likelihood", {}).get("test", {})
+  key = "mean_bits_per_dim" if ctx.spec.levels else "mean_nll"
+  y = sweep.test_bits_per_dim if ctx.spec.levels else sweep.test_nll
+  out["figures"] = [_plot_vs_sigma(
+      ctx.fig("parzen_nll.png"), sweep.sigmas, {"Parzen test": y},
+      "test bits/dim" if ctx.spec.levels else "test NLL (nats)",
+      {"model test": model_test.get(key)})]
+  return out
+
+
+def stage_jacobian(ctx: Context) -> dict:
+  gen, cfg = getattr(ctx.model, "generator", None), ctx.cfg
+  seed = tf.constant([cfg.seed, 11])
+  if flow_generator(ctx.model) is not None:
+    g, z, what = gen.decode, gen.sample_latent(cfg.jacobian_samples, seed=seed), "decode(z)"
+  elif is_oneway(ctx.model):
+    g = lambda u: gen(u, training=False)
+    z, what = gen.sample_inputs(cfg.jacobian_samples, seed=seed), "g_n(u)"
+  else:
+    raise Skip(f"{type(ctx.model).__name__} has no flow or one-way generator")
+  if ctx.spec.num_dims > cfg.jacobian_max_dims:
+    raise Skip(f"D = {ctx.spec.num_dims} > jacobian_max_dims = {cfg.jacobian_max_dims}")
+  chunk = max(1, min(cfg.jacobian_samples, 2 ** 22 // ctx.spec.num_dims ** 2))
+  with np.errstate(all="ignore"):  # singular values of exactly 0 occur (ADV)
+    s = jacobian.jacobian_summary(g, z, batch_size=chunk)
+  with np.errstate(divide="ignore"):
+    log10_cond = np.log10(s["condition_number"])
+  out = {"map": what, "num_samples": int(len(s["condition_number"])),
+         "jacobian_shape": s["jacobian_shape"].tolist(),
+         "condition_number_median": float(np.median(s["condition_number"])),
+         "log10_condition_number": _stats(log10_cond),
+         "log_abs_det": _stats(s["log_abs_det"]),
+         "numerical_rank": _stats(s["rank"]),
+         "singular_value_max": _stats(s["singular_values"][:, 0]),
+         "singular_value_min": _stats(s["singular_values"][:, -1]),
+         "log_singular_values_mean": s["log_singular_values_mean"].tolist()}
+  if flow_generator(ctx.model) is not None:
+    # Change of variables: log|det dg/dz| = log p_z(z) - log p_x(g(z)).
+    x = gen.decode(z)
+    expected = (prior(gen.prior_name, gen.num_dims).log_prob(z) - gen.log_prob(x)).numpy()
+    with np.errstate(all="ignore"):
+      diff = np.abs(expected - s["log_abs_det"])
+    ok = np.isfinite(diff)  # both sides infinite where g saturates
+    out["log_abs_det_vs_log_prob_max_abs_diff"] = float(diff[ok].max()) if ok.any() else None
+    out["log_abs_det_vs_log_prob_nonfinite"] = int((~ok).sum())
+  idx = np.arange(1, s["singular_values"].shape[1] + 1)
+  out["figures"] = [plots.save_curve_with_errorbars(
+      idx, s["log_singular_values_mean"], s["log_singular_values_std"],
+      ctx.fig("jacobian_singular_values.png"), "index (descending)",
+      f"log singular value of the Jacobian of {what}")]
+  return out
+
+
+def _feature_net(ctx: Context):
+  """(feature net, p*(y) for MODE or None, description)."""
+  cfg, spec = ctx.cfg, ctx.spec
+  if cfg.classifier_path and os.path.isfile(cfg.classifier_path) and spec.name != "digits":
+    net = feature_nets.ClassifierFeatureNet.load(cfg.classifier_path)
+    return net, None, f"classifier {cfg.classifier_path}"
+  if spec.name == "digits":
+    path = cfg.classifier_path or DEFAULT_CLASSIFIER
+    x_tr, y_tr, x_te, y_te = feature_nets.load_digits_split(0)
+    if os.path.isfile(path):
+      net = feature_nets.ClassifierFeatureNet.load(path)
+    else:
+      net = feature_nets.train_classifier(x_tr, y_tr, epochs=cfg.classifier_epochs, seed=0)
+      os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+      tmp = f"{path[:-len('.keras')]}.tmp{os.getpid()}.keras"
+      net.save(tmp)
+      os.replace(tmp, path)
+    desc = (f"digits classifier {path} (test accuracy "
+            f"{net.accuracy(x_te, y_te):.3f})")
+    return net, sample_quality.label_distribution(y_tr, 10), desc
+  if not spec.is_image:
+    raise Skip("sample-quality metrics need images")
+  try:
+    net = feature_nets.InceptionFeatureNet(cfg.inception_weights)
+  except FileNotFoundError as e:
+    raise Skip(str(e)) from e
+  return net, None, "InceptionV3 pool3 / ImageNet logits"
+
+
+def _quality(net, p_star, x, ref_acts, kid: bool = True) -> dict:
+  acts, logits = net(x)
+  is_mean, is_std = sample_quality.inception_score(logits=logits)
+  mode, _ = sample_quality.mode_score(p_star, logits=logits)
+  out = {"fid": sample_quality.frechet_distance(acts, ref_acts),
+         "inception_score": is_mean, "inception_score_std": is_std, "mode_score": mode}
+  if kid:
+    out["kid"], out["kid_std"] = sample_quality.kernel_inception_distance(
+        acts, ref_acts, num_subsets=20)
+  return out
+
+
+def stage_sample_quality(ctx: Context) -> dict:
+  if not ctx.spec.is_image:
+    raise Skip("sample-quality metrics need images")
+  gen = ctx.generated()
+  net, p_star, desc = _feature_net(ctx)
+  if p_star is None:  # p*(y): the classifier's label distribution on training data
+    pred = np.argmax(net(ctx.data["train"])[1], -1)
+    p_star = sample_quality.label_distribution(pred, int(net(gen[:1])[1].shape[-1]))
+  ref_acts, _ = net(ctx.data["test"])
+  out = {"features": desc, "reference": "test split", "num_samples": int(len(gen)),
+         **_quality(net, p_star, gen, ref_acts),
+         "data": _quality(net, p_star, ctx.data["train"], ref_acts)}
+  pz = ctx.results.get("parzen")
+  if pz:  # Flow-GAN's comparison: Parzen samples' scores per bandwidth.
+    rng = np.random.default_rng(ctx.cfg.seed)
+    train = ctx.data["train"]
+    rows = []
+    for sigma in pz["sigmas"]:
+      idx = rng.integers(0, len(train), len(gen))
+      xs = np.clip(train[idx] + sigma * rng.standard_normal(train[idx].shape), 0, 1)
+      rows.append(_quality(net, p_star, xs.astype(np.float32), ref_acts, kid=False))
+    out["parzen"] = {"sigmas": pz["sigmas"],
+                     **{k: [r[k] for r in rows] for k in ("fid", "mode_score",
+                                                          "inception_score")}}
+  out["figures"] = [plots.save_image_grid(latent.upscale(gen[:64]), ctx.fig("samples.png"),
+                                             nrow=8)]
+  if pz:
+    out["figures"].append(_plot_vs_sigma(
+        ctx.fig("parzen_vs_model_mode_score.png"), pz["sigmas"],
+        {"Parzen samples": out["parzen"]["mode_score"]}, "MODE score",
+        {"model": out["mode_score"], "data (train split)": out["data"]["mode_score"]}))
+  return out
+
+
+def stage_independent_critic(ctx: Context) -> dict:
+  fake_eval = ctx.generated()
+  fake_train = ctx.samples("critic", ctx.cfg.critic_fake_pool, 2000)
+  pre = (lambda x: 2.0 * np.asarray(x, np.float32) - 1.0) if ctx.spec.is_image else None
+  out = independent_critic.evaluate_independent_critic(
+      ctx.data["validation"], fake_train, fake_eval,
+      {"train": ctx.data["train"], "test": ctx.data["test"]}, ctx.cfg.critic, pre)
+  out["critic_input"] = "2x - 1" if ctx.spec.is_image else "x"
+  h = out["history"]
+  out["figures"] = [plots.save_curve_with_errorbars(
+      h["step"], h["wasserstein"], np.zeros(len(h["step"])),
+      ctx.fig("independent_critic_training.png"), "critic step",
+      "W_hat(validation, generated), batch mean")]
+  return out
+
+
+def stage_latent(ctx: Context) -> dict:
+  gen = flow_generator(ctx.model)
+  if gen is None:
+    raise Skip(f"{type(ctx.model).__name__} has no invertible flow generator (no encode)")
+  return latent.latent_report(gen, ctx.data["validation"], ctx.fig_dir,
+                              ctx.cfg.num_images, 0.5, ctx.cfg.seed, ctx.spec.is_image)
+
+
+def stage_oneway(ctx: Context) -> dict:
+  if not is_oneway(ctx.model):
+    raise Skip(f"{type(ctx.model).__name__} is not a one-way flow")
+  from tfflowgan.data import toy2d  # pylint: disable=g-import-not-at-top
+  from tfflowgan.evaluation import modes2d, partition  # pylint: disable=g-import-not-at-top
+  model, cfg, spec = ctx.model, ctx.cfg, ctx.spec
+  energy = _tf_fn(model.energy)
+  f = lambda y: energy(tf.convert_to_tensor(y, tf.float32)).numpy()
+  proposals = {"generator": model.proposal()}
+  sizes = list(cfg.oneway_sample_sizes)
+  is_mixture = spec.name in getattr(toy2d, "MIXTURES", ())
+  if is_mixture:
+    proposals["standard normal"] = partition.normal_proposal(spec.shape, seed=cfg.seed)
+    proposals["true density"] = partition.mixture_proposal(spec.name, seed=cfg.seed)
+  else:
+    sizes = [s for s in sizes if s <= 1000]
+  curves = {k: partition.log_zeta_curve(f, p, sizes, cfg.oneway_repeats, 1000)
+            for k, p in proposals.items()}
+  out = {"stored_log_zeta": float(model.log_zeta.numpy()),
+         "log_zeta_curves": {k: {kk: v.tolist() for kk, v in c.items() if kk != "values"}
+                             for k, c in curves.items()}}
+  figs = [partition.save_log_zeta_curves(ctx.fig("log_zeta_vs_samples.png"), curves,
+                                         title=spec.name)]
+  e = {k: np.concatenate([f(x[i:i + 1000]) for i in range(0, len(x), 1000)])
+       for k, x in (("train", ctx.data["train"]), ("test", ctx.data["test"]))}
+  out["discriminator_log_density"] = {k: _stats(v) for k, v in e.items()}
+  pooled = math.sqrt(0.5 * (e["train"].var() + e["test"].var())) or 1.0
+  out["discriminator_train_minus_test_in_std"] = float(
+      (e["train"].mean() - e["test"].mean()) / pooled)
+  figs.append(plots.save_histogram(e, ctx.fig("discriminator_histogram.png"),
+                                   "D(x)/w (unnormalized log-density)"))
+  if is_mixture:
+    pts = model.sample_images(modes2d.NUM_EVAL_POINTS, seed=tf.constant([cfg.seed, 5]))
+    out["modes2d"] = modes2d.mixture_metrics(spec.name, pts)
+    figs.append(modes2d.save_density_and_samples(
+        ctx.fig("density_2d.png"), lambda g: model.log_prob(g).numpy(), pts,
+        modes2d.mixture_extent(spec.name), title=f"log P_D, {spec.name}",
+        reference=toy2d.get_mixture(spec.name).means))
+  out["figures"] = figs
+  return out
+
+
+STAGE_FNS: Dict[str, Callable[[Context], dict]] = {
+    "likelihood": stage_likelihood, "parzen": stage_parzen, "jacobian": stage_jacobian,
+    "sample_quality": stage_sample_quality, "independent_critic": stage_independent_critic,
+    "latent": stage_latent, "oneway": stage_oneway}
+
+
+# Helpers.
+def _stats(v) -> dict:
+  v = np.asarray(v, np.float64)
+  fin = v[np.isfinite(v)]
+  if not fin.size:
+    return {"count_nonfinite": int(v.size)}
+  return {"mean": float(fin.mean()), "std": float(fin.std()), "min": float(fin.min()),
+          "median": float(np.median(fin)), "max": float(fin.max()),
+          "count_nonfinite": int(v.size - fin.size)}
+
+
+def _plot_vs_sigma(path, sigmas, curves: dict, ylabel: str, lines: dict) -> str:
+  import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+  fig, ax = plt.subplots(figsize=(6, 4))
+  for name, y in curves.items():
+    ax.plot(sigmas, y, marker="o", label=name)
+  for i, (name, y) in enumerate(lines.items()):
+    if y is not None and np.isfinite(y):
+      ax.axhline(y, color=f"C{i + 1}", linestyle="--", label=name)
+  ax.set_xscale("log")
+  ax.set_xlabel("Parzen bandwidth sigma")
+  ax.set_ylabel(ylabel)
+  ax.legend()
+  fig.tight_layout()
+  fig.savefig(path, dpi=100)
+  plt.close(fig)
+  return path
+
+
+def jsonable(value):
+  """numpy -> Python; non-finite floats -> 'inf' / '-inf' / 'nan' strings."""
+  if isinstance(value, dict):
+    return {str(k): jsonable(v) for k, v in value.items()}
+  if isinstance(value, (list, tuple)):
+    return [jsonable(v) for v in value]
+  if isinstance(value, np.ndarray):
+    return jsonable(value.tolist())
+  if isinstance(value, (np.integer,)):
+    return int(value)
+  if isinstance(value, (float, np.floating)):
+    v = float(value)
+    return v if math.isfinite(v) else str(v)
+  return value
+
+
+def run_suite(model, splits, out_dir: str, cfg: Optional[SuiteConfig] = None,
+              info: Optional[dict] = None, log: Callable[[str], None] = print) -> dict:
+  """Runs the stages in `cfg.stages`, writes `out_dir/eval.json` and returns it."""
+  cfg = cfg or SuiteConfig()
+  unknown = set(cfg.stages) - set(STAGES)
+  if unknown:
+    raise ValueError(f"unknown stages {sorted(unknown)}; available: {', '.join(STAGES)}")
+  start = time.time()
+  ctx = Context(model, splits, out_dir, cfg)
+  log(f"[evaluate] {'data':<20s} ok ({time.time() - start:.1f} s): "
+      + ", ".join(f"{k} {len(v)}" for k, v in ctx.data.items()))
+  result = {"model": type(model).__name__, "dataset": ctx.spec.name,
+            "num_dims": ctx.spec.num_dims, "levels": ctx.spec.levels,
+            "likelihood_kind": likelihood_kind(model), "info": info or {},
+            "settings": dataclasses.asdict(cfg), "skipped": {}, "errors": {},
+            "seconds": {"data": time.time() - start}}
+  for name in cfg.stages:
+    t = time.time()
+    try:
+      ctx.results[name] = result[name] = STAGE_FNS[name](ctx)
+      status = "ok"
+    except Skip as e:
+      result["skipped"][name] = str(e)
+      status = f"skipped: {e}"
+    except Exception as e:  # pylint: disable=broad-except
+      result["errors"][name] = f"{type(e).__name__}: {e}"
+      traceback.print_exc()
+      status = f"ERROR {type(e).__name__}: {e}"
+    result["seconds"][name] = time.time() - t
+    log(f"[evaluate] {name:<20s} {status} ({result['seconds'][name]:.1f} s)")
+  result["seconds"]["total"] = time.time() - start
+  result["summary"] = report.summarize(result)
+  result = jsonable(result)
+  with open(os.path.join(out_dir, "eval.json"), "w") as fh:
+    json.dump(result, fh, indent=2)
+  return result
