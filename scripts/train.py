@@ -1,7 +1,10 @@
-"""Train a model from a gin config.
+"""Train a model from a gin config; a rerun with the same --workdir resumes.
 
   python scripts/train.py --config configs/realnvp_digits_mle.gin \
       [--gin_bindings "train.epochs = 2"] [--workdir runs/realnvp_digits_mle]
+
+Multi-worker: set TF_CONFIG on every worker and bind
+`train.strategy = 'multi_worker'` (docs/serving.md).
 """
 
 import os
@@ -24,10 +27,10 @@ def main(argv):
       "runs", os.path.splitext(os.path.basename(FLAGS.config[-1]))[0])
   try:
     config_lib.parse(FLAGS.config, FLAGS.gin_bindings)
+    from tfflowgan import training
+    config_lib.save_operative(workdir, lambda: training.train(workdir))
   except config_lib.ConfigError as e:
-    sys.exit(f"Config error: {e}")
-  from tfflowgan import training
-  config_lib.save_operative(workdir, lambda: training.train(workdir))
+    sys.exit(f"Config error: {config_lib.error_message(e)}")
 
 
 if __name__ == "__main__":

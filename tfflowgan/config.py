@@ -6,7 +6,13 @@ import gin
 
 
 class ConfigError(ValueError):
-  """A config file is missing, or a binding names an unknown setting."""
+  """A config file is missing, a binding names an unknown setting, or a
+  setting cannot work (raised before training starts)."""
+
+
+def error_message(error) -> str:
+  """A config error's message without gin's "In call to configurable" lines."""
+  return "\n".join(l for l in str(error).splitlines() if "In call to configurable" not in l)
 
 
 def register_all():
@@ -15,14 +21,18 @@ def register_all():
   import tfflowgan.generators  # noqa: F401
   import tfflowgan.objectives  # noqa: F401
   import tfflowgan.training  # noqa: F401
+  try:  # one-way flows (issue 8), if importable
+    import tfflowgan.objectives.oneway  # noqa: F401
+  except ImportError:
+    pass
 
 
 def parse(config_files, bindings=()):
   """Parses gin files and bindings; raises `ConfigError` naming the problem."""
-  register_all()
-  for path in config_files:
+  for path in config_files:  # before the (slow) TensorFlow imports
     if not os.path.isfile(path):
       raise ConfigError(f"config file {path!r} does not exist")
+  register_all()
   try:
     gin.parse_config_files_and_bindings(config_files, bindings)
   except (ValueError, KeyError, TypeError, SyntaxError) as e:
@@ -30,12 +40,26 @@ def parse(config_files, bindings=()):
         str(e).split())) from e
 
 
+def _writes_results():
+  """False on a non-chief worker of a multi-worker run (it writes nothing)."""
+  from tfflowgan import strategy
+  try:
+    name = gin.query_parameter("train.strategy")
+  except ValueError:
+    return True
+  return name != "multi_worker" or strategy.chief_from_tf_config()
+
+
 def save_operative(workdir, fn):
-  """Runs `fn` and writes gin's operative config next to the results."""
-  os.makedirs(workdir, exist_ok=True)
-  with open(os.path.join(workdir, "config.gin"), "w") as f:
-    f.write(gin.config_str())
+  """Runs `fn` and writes gin's config (before) and operative config (after)
+  next to the results."""
+  write = _writes_results()
+  if write:
+    os.makedirs(workdir, exist_ok=True)
+    with open(os.path.join(workdir, "config.gin"), "w") as f:
+      f.write(gin.config_str())
   result = fn()
-  with open(os.path.join(workdir, "operative_config.gin"), "w") as f:
-    f.write(gin.operative_config_str())
+  if write:
+    with open(os.path.join(workdir, "operative_config.gin"), "w") as f:
+      f.write(gin.operative_config_str())
   return result

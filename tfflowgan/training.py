@@ -5,12 +5,23 @@ returns a compiled Keras model with a custom `train_step`); `train` does the
 rest: seeded pipelines, the distribution strategy, `model.fit` with a progress
 display, TensorBoard logs, checkpoints that resume, sample grids, and a final
 `metrics.json` with validation and test figures.
+
+Resume: `workdir/checkpoints/` holds `ckpt-<epoch>` (end of every epoch) and,
+with `checkpoint_every_steps`, `checkpoints/steps/ckpt-<step>`; each holds the
+model (weights, optimizers, counter variables such as the critic schedule's)
+and the epoch and global-step counters. A rerun restores the newest of them,
+skips the batches already seen (with `steps_per_epoch`, the data order and
+dequantization noise then continue as in an uninterrupted run), reseeds the
+global RNG from (seed, step), and ends after the same number of steps.
 """
 
+import hashlib
 import json
 import math
 import os
+import shutil
 import sys
+import tempfile
 import time
 
 import gin
@@ -19,8 +30,9 @@ import numpy as np
 import tensorflow as tf
 
 from tfflowgan import callbacks as cb
-from tfflowgan.data import load_splits, make_batches
-from tfflowgan.strategy import make_strategy
+from tfflowgan import strategy as strategy_lib
+from tfflowgan.config import ConfigError
+from tfflowgan.data import available_datasets, load_splits, make_batches
 
 
 def _jsonable(value):
@@ -31,60 +43,213 @@ def _jsonable(value):
   return [_jsonable(v) for v in value]
 
 
+def _write_json(path, data):
+  """Atomic: a reader sees the old file or the complete new one."""
+  tmp = f"{path}.tmp{os.getpid()}"
+  with open(tmp, "w") as f:
+    json.dump(data, f, indent=2)
+  os.replace(tmp, path)
+
+
+def checkpoint_step(path) -> int:
+  return int(tf.train.load_variable(path, "step/.ATTRIBUTES/VARIABLE_VALUE"))
+
+
+def latest_checkpoint(workdir):
+  """The checkpoint with the most training steps among `checkpoints/` and
+  `checkpoints/steps/`, or None."""
+  paths = [tf.train.latest_checkpoint(os.path.join(workdir, *d))
+           for d in (("checkpoints",), ("checkpoints", "steps"))]
+  paths = [p for p in paths if p]
+  if len(paths) < 2:
+    return paths[0] if paths else None
+  return max(paths, key=checkpoint_step)
+
+
+def optimizer_iterations(model):
+  """{attribute: iterations} for every optimizer the model holds (not the
+  unused default that `compile()` sets when the model has its own)."""
+  out = {name: int(v.iterations.numpy()) for name, v in sorted(vars(model).items())
+         if isinstance(v, keras.optimizers.Optimizer) and v.built}
+  if out.get("optimizer") == 0 and len(out) > 1:
+    del out["optimizer"]
+  return out
+
+
+def weights_checksum(model):
+  """sha256 over every model variable's value (replicas must agree)."""
+  digest = hashlib.sha256()
+  for v in model.weights:
+    digest.update(np.ascontiguousarray(v.numpy()).tobytes())
+  return digest.hexdigest()
+
+
+def _vector_logs(step):
+  def wrapped(*args, **kwargs):
+    return tf.nest.map_structure(lambda v: tf.reshape(v, [-1]), step(*args, **kwargs))
+  return wrapped
+
+
+def patch_multi_worker_logs(model):
+  """Keras 3.15's fit/evaluate under MultiWorkerMirroredStrategy reduce the
+  step's logs with `strategy.reduce(MEAN, v, axis=0)`, which fails on scalars
+  ("Invalid reduction dimension 0"): the steps return them with shape [1]."""
+  for name in ("train_step", "test_step", "critic_step"):
+    if hasattr(model, name):
+      setattr(model, name, _vector_logs(getattr(model, name)))
+
+
+def _eval_batches(ds, spec, batch_size, seed, split=1):
+  """Evaluation batches; with `split` > 1 (multi-worker) every batch divides
+  evenly among the replicas (Keras 3.15 fails on uneven or empty shards), so
+  the last n mod split examples are left out."""
+  if split > 1:
+    size = int(ds.cardinality())
+    if size >= 0:
+      ds = ds.take(size - size % split)
+    batch_size = max(split, batch_size - batch_size % split)
+  return make_batches(ds, spec, batch_size, training=False, seed=seed)
+
+
+def _load_data(dataset, seed, dataset_kwargs):
+  if dataset not in available_datasets():
+    raise ConfigError(f"train.dataset = {dataset!r} is unknown; available: "
+                      f"{', '.join(available_datasets())}")
+  try:
+    return load_splits(dataset, seed=seed, **(dataset_kwargs or {}))
+  except (ValueError, TypeError) as e:
+    raise ConfigError(f"train.dataset = {dataset!r} / train.dataset_kwargs = "
+                      f"{dataset_kwargs!r}: {e}") from e
+
+
+def _check_settings(splits, dataset, batch_size, replicas, steps_per_epoch,
+                    checkpoint_every_steps):
+  if not isinstance(batch_size, int) or batch_size < 1:
+    raise ConfigError(f"train.batch_size must be a positive integer, got {batch_size!r}")
+  size = int(splits.train.cardinality())
+  if size >= 0 and batch_size > size:
+    raise ConfigError(f"train.batch_size = {batch_size} is larger than the training "
+                      f"set of {dataset!r} ({size} examples)")
+  if batch_size % replicas:
+    raise ConfigError(f"train.batch_size = {batch_size} must be divisible by the "
+                      f"number of replicas ({replicas})")
+  if checkpoint_every_steps and not steps_per_epoch:
+    raise ConfigError("train.checkpoint_every_steps needs train.steps_per_epoch "
+                      "(a step-exact resume point)")
+
+
+def _build_model(model_builder, spec):
+  try:
+    return model_builder(spec)
+  except ValueError as e:
+    name = getattr(model_builder, "__name__", str(model_builder))
+    raise ConfigError(f"train.model_builder = @{name}: {e}") from e
+
+
 @gin.configurable(denylist=["workdir"])
 def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=64,
           epochs=10, steps_per_epoch=None, eval_batch_size=500, seed=0,
           strategy="default", dataset_kwargs=None, num_samples=64,
-          sample_every_epochs=1, keep_checkpoints=3, verbose=None):
+          sample_every_epochs=1, keep_checkpoints=3, verbose=None,
+          checkpoint_every_steps=None, sample_every_steps=None, log_every_steps=None):
   """Trains `model_builder(spec)` on `dataset` and writes results to `workdir`.
 
-  Returns the metrics dict also written to `workdir/metrics.json`. Resumes from
-  the latest checkpoint in `workdir/checkpoints` (the epoch counter included),
-  so a restarted run ends after the same number of steps.
+  Returns the metrics dict also written to `workdir/metrics.json` (with
+  `train_steps`, the global step count, and `optimizer_iterations`). Resumes
+  from the latest checkpoint (module doc). Settings that cannot work raise
+  `ConfigError` before training. checkpoint_every_steps / sample_every_steps /
+  log_every_steps: also checkpoint, draw samples, write TensorBoard scalars
+  every N global steps. Multi-worker: only the chief writes to `workdir`.
   """
   if verbose is None:  # a progress bar on a terminal, one line per epoch in logs
     verbose = 1 if sys.stdout.isatty() else 2
-  os.makedirs(workdir, exist_ok=True)
+  try:  # first: MultiWorkerMirroredStrategy must start before other TF ops
+    dist = strategy_lib.make_strategy(strategy)
+  except ValueError as e:
+    raise ConfigError(str(e)) from e
+  chief = strategy_lib.is_chief(dist)
+  out = workdir if chief else tempfile.mkdtemp(prefix="tfflowgan_worker_")
+  os.makedirs(out, exist_ok=True)
   keras.utils.set_random_seed(seed)
-  splits = load_splits(dataset, seed=seed, **(dataset_kwargs or {}))
+  splits = _load_data(dataset, seed, dataset_kwargs)
   spec = splits.spec
-  dist = make_strategy(strategy)
+  _check_settings(splits, dataset, batch_size, dist.num_replicas_in_sync,
+                  steps_per_epoch, checkpoint_every_steps)
   with dist.scope():
-    model = model_builder(spec)
+    model = _build_model(model_builder, spec)
     epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
-  ckpt = tf.train.Checkpoint(model=model, epoch=epoch_var)
-  manager = tf.train.CheckpointManager(ckpt, os.path.join(workdir, "checkpoints"),
+    step_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+  if strategy == "multi_worker":
+    patch_multi_worker_logs(model)
+  ckpt = tf.train.Checkpoint(model=model, epoch=epoch_var, step=step_var)
+  manager = tf.train.CheckpointManager(ckpt, os.path.join(out, "checkpoints"),
                                        max_to_keep=keep_checkpoints)
-  if manager.latest_checkpoint:
-    ckpt.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-    print(f"Resumed from {manager.latest_checkpoint} (epoch {int(epoch_var.numpy())})")
-  initial_epoch = int(epoch_var.numpy())
+  step_manager = None
+  if checkpoint_every_steps:
+    step_manager = tf.train.CheckpointManager(
+        ckpt, os.path.join(out, "checkpoints", "steps"), max_to_keep=keep_checkpoints)
+  resumed = latest_checkpoint(workdir)  # workers read the chief's (shared disk)
+  if resumed:
+    ckpt.restore(resumed).assert_existing_objects_matched()
+    print(f"Resumed from {resumed} (epoch {int(epoch_var.numpy())}), "
+          f"step {int(step_var.numpy())}")
 
-  train_ds = make_batches(splits.train, spec, batch_size, training=True, seed=seed,
-                          repeat=steps_per_epoch is not None)
-  val_ds = make_batches(splits.validation, spec, eval_batch_size, training=False, seed=seed + 1)
-  test_ds = make_batches(splits.test, spec, eval_batch_size, training=False, seed=seed + 2)
-  if steps_per_epoch is not None and initial_epoch:
+  def train_batches(skip):
+    ds = make_batches(splits.train, spec, batch_size, training=True, seed=seed,
+                      repeat=steps_per_epoch is not None)
     # Same data order as an uninterrupted run: skip the batches already seen.
-    train_ds = train_ds.skip(initial_epoch * steps_per_epoch)
+    return ds.skip(skip) if steps_per_epoch and skip else ds
 
+  split = dist.num_replicas_in_sync if strategy == "multi_worker" else 1
+  val_ds = _eval_batches(splits.validation, spec, eval_batch_size, seed + 1, split)
+  test_ds = _eval_batches(splits.test, spec, eval_batch_size, seed + 2, split)
+
+  latest = lambda: latest_checkpoint(out)
   callbacks = [
-      cb.NonFiniteGuard(manager, steps_per_epoch),
+      cb.NonFiniteGuard(latest, steps_per_epoch, step_var),
+      cb.StepCounter(step_var, step_manager, checkpoint_every_steps, steps_per_epoch),
       cb.CheckpointEachEpoch(manager, epoch_var),
-      keras.callbacks.TensorBoard(os.path.join(workdir, "tb"), update_freq="epoch"),
-      keras.callbacks.CSVLogger(os.path.join(workdir, "history.csv"), append=True),
-      cb.SampleImages(workdir, spec, num_samples, sample_every_epochs),
+      keras.callbacks.TensorBoard(os.path.join(out, "tb"), update_freq="epoch"),
+      keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
+      cb.SampleImages(out, spec, num_samples, sample_every_epochs,
+                      every_steps=sample_every_steps, step_var=step_var),
   ]
+  if log_every_steps:
+    callbacks.append(cb.StepScalars(os.path.join(out, "tb", "steps"), step_var,
+                                    log_every_steps))
   start = time.time()
   history = {}
+
+  # Phases (first_epoch, last_epoch, steps per epoch); a run resumed mid-epoch
+  # first finishes that epoch. Pipelines are built before the reseed below:
+  # tf.data combines the global seed with each op's seed.
+  step0, phases = int(step_var.numpy()), []
+  initial_epoch = int(epoch_var.numpy())
+  if steps_per_epoch:
+    initial_epoch, done = divmod(step0, steps_per_epoch)
+    if done and initial_epoch < epochs:
+      phases.append((initial_epoch, initial_epoch + 1, steps_per_epoch - done))
+      initial_epoch += 1
   if initial_epoch < epochs:
-    history = model.fit(train_ds, epochs=epochs, initial_epoch=initial_epoch,
-                        steps_per_epoch=steps_per_epoch, validation_data=val_ds,
-                        callbacks=callbacks, verbose=verbose).history
+    phases.append((initial_epoch, epochs, steps_per_epoch))
+  datasets, skip = [], step0
+  for first, last, steps in phases:
+    datasets.append(train_batches(skip))
+    skip += (last - first) * (steps or 0)
+  if resumed:  # fresh draws for the model's own random ops, reproducibly
+    tf.random.set_seed((seed * 1000003 + step0) % 2**31)
+  for ds, (first, last, steps) in zip(datasets, phases):
+    h = model.fit(ds, epochs=last, initial_epoch=first, steps_per_epoch=steps,
+                  validation_data=val_ds, callbacks=callbacks, verbose=verbose).history
+    for k, v in h.items():
+      history.setdefault(k, []).extend(v)
   train_seconds = time.time() - start
 
   metrics = {"dataset": dataset, "num_dims": spec.num_dims, "levels": spec.levels,
              "epochs": epochs, "train_seconds": train_seconds,
+             "train_steps": int(step_var.numpy()),
+             "optimizer_iterations": optimizer_iterations(model),
+             "resumed_from": resumed,
              "num_parameters": int(sum(np.prod(v.shape) for v in model.trainable_variables))}
   for name, ds in (("validation", val_ds), ("test", test_ds)):
     for key, value in model.evaluate(ds, verbose=0, return_dict=True).items():
@@ -92,9 +257,40 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   if hasattr(model, "final_metrics"):
     metrics.update({k: _jsonable(v) for k, v in model.final_metrics(test_ds).items()})
   metrics["history"] = {k: [_jsonable(v) for v in vs] for k, vs in history.items()}
-  cb.save_samples(model, spec, os.path.join(workdir, "samples.png"), num_samples)
-  with open(os.path.join(workdir, "metrics.json"), "w") as f:
-    json.dump(metrics, f, indent=2)
+  cb.save_samples(model, spec, os.path.join(out, "samples.png"), num_samples)
+  _write_json(os.path.join(out, "metrics.json"), metrics)
+  task_type, task_id = strategy_lib.task(dist)
+  if task_type is not None:  # every worker: its step count and weights checksum
+    os.makedirs(os.path.join(workdir, "workers"), exist_ok=True)
+    _write_json(os.path.join(workdir, "workers", f"{task_type}_{task_id}.json"),
+                {"train_steps": metrics["train_steps"], "chief": chief,
+                 "weights_sha256": weights_checksum(model)})
+  if not chief:
+    shutil.rmtree(out, ignore_errors=True)
   summary = {k: v for k, v in metrics.items() if k.startswith("test_")}
   print("Test:", json.dumps(summary))
   return metrics
+
+
+def restore_workdir(workdir, checkpoint=None):
+  """(model, spec, info): rebuilds a `train` run from `workdir/config.gin`
+  (gin state replaced) and restores its latest (or the given) checkpoint;
+  every model variable must be found in it."""
+  from tfflowgan import config as config_lib
+  config = os.path.join(workdir, "config.gin")
+  if not os.path.isfile(config):
+    raise FileNotFoundError(f"{config} not found: is {workdir} a training workdir?")
+  checkpoint = checkpoint or latest_checkpoint(workdir)
+  if not checkpoint:
+    raise FileNotFoundError(f"no checkpoint under {os.path.join(workdir, 'checkpoints')}")
+  gin.clear_config()
+  config_lib.parse([config])
+  bindings = gin.get_bindings("train")
+  splits = _load_data(bindings["dataset"], bindings.get("seed", 0),
+                      bindings.get("dataset_kwargs"))
+  model = _build_model(bindings["model_builder"], splits.spec)
+  tf.train.Checkpoint(model=model).restore(checkpoint).expect_partial() \
+      .assert_existing_objects_matched()
+  info = {"checkpoint": checkpoint, "dataset": bindings["dataset"],
+          "step": checkpoint_step(checkpoint)}
+  return model, splits.spec, info
