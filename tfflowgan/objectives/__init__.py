@@ -2,3 +2,4 @@
 
 from tfflowgan.objectives.common import adam
 from tfflowgan.objectives.mle import FlowMLE, flow_mle
+from tfflowgan.objectives import oneway  # noqa: F401  (one-way flows, issue 8)
