@@ -26,6 +26,7 @@ images = tf.constant(np.load(sys.argv[2]))
 sig = loaded.signatures
 out = {"sig_" + k: np.array(0) for k in sig}
 for k, v in sig["log_prob"](images=images).items(): out["log_prob/" + k] = v.numpy()
+out["default"] = sig["serving_default"](images=images)["log_prob"].numpy()
 for k, v in sig["log_prob_dequantized"](images=images, num_samples=tf.constant(4),
                                         seed=tf.constant([3, 4])).items():
   out["dequantized/" + k] = v.numpy()
@@ -33,13 +34,27 @@ out["z"] = sig["encode"](images=images)["z"].numpy()
 for k, v in sig["sample"](num_samples=tf.constant(5), seed=tf.constant([5, 6])).items():
   out["sample/" + k] = v.numpy()
 out["decoded"] = sig["decode"](z=tf.constant(out["z"]))["images"].numpy()
+for k, v in sig["metadata"]().items(): out["metadata/" + k] = v.numpy()
 np.savez(sys.argv[3], **out)
 """
 
 
+def _in_memory(workdir, images):
+  """The restored model's numbers, computed here (no SavedModel)."""
+  model, spec, info = training.restore_workdir(str(workdir))
+  d, levels = spec.num_dims, spec.levels
+  centres = tf.constant((images.astype(np.float32) + 0.5) / levels)
+  serving = export.serving_module(model, spec)  # the eager Python path
+  return {"step": info["step"], "d": d,
+          "log_prob": model.generator.log_prob(centres).numpy() - d * math.log(levels),
+          "z": model.generator.encode(centres).numpy(),
+          "dequantized": serving.log_prob_dequantized(images.astype(np.int64), 4, [3, 4]),
+          "sample": serving.sample(5, [5, 6])}
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-  """(workdir, SavedModel path, outputs of the fresh loader process, images)."""
+  """(outputs of the fresh loader process, in-memory numbers, images)."""
   tmp = tmp_path_factory.mktemp("export")
   workdir, path = tmp / "run", tmp / "saved_model"
   try:
@@ -49,60 +64,55 @@ def exported(tmp_path_factory):
   finally:
     gin.clear_config()
   env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-  run = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "export.py"),
-                        "--workdir", str(workdir), "--out", str(path)],
-                       capture_output=True, text=True, timeout=300, env=env)
-  assert run.returncode == 0, run.stderr[-3000:]
-  assert "log_prob(images: uint8<unknown>) -> bits_per_dim, log_prob" in run.stdout, run.stdout
+  cli = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "export.py"),
+                          "--workdir", str(workdir), "--out", str(path)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
   images = np.stack([x.numpy() for x in load_splits("digits").test.take(6)]).astype(np.uint8)
   np.save(tmp / "images.npy", images)
+  try:
+    expected = _in_memory(workdir, images)  # meanwhile
+  finally:
+    gin.clear_config()
+  stdout, stderr = cli.communicate(timeout=300)
+  assert cli.returncode == 0, stderr[-3000:]
+  assert "log_prob(images: uint8<unknown>) -> bits_per_dim, log_prob" in stdout, stdout
   run = subprocess.run([sys.executable, "-c", LOADER, str(path), str(tmp / "images.npy"),
                         str(tmp / "out.npz")], capture_output=True, text=True, timeout=300,
                        env=env)
   assert run.returncode == 0, run.stderr[-3000:]
-  return workdir, path, dict(np.load(tmp / "out.npz")), images
+  return dict(np.load(tmp / "out.npz")), expected, images
 
 
 def test_fresh_process_matches_in_memory_model(exported):
-  workdir, _, out, images = exported
-  model, spec, info = training.restore_workdir(str(workdir))
-  assert info["step"] == 2
-  d, levels = spec.num_dims, spec.levels
-  centres = tf.constant((images.astype(np.float32) + 0.5) / levels)
-  expected = model.generator.log_prob(centres).numpy() - d * math.log(levels)
-  np.testing.assert_allclose(out["log_prob/log_prob"], expected, atol=1e-4, rtol=0)
-  np.testing.assert_allclose(out["log_prob/bits_per_dim"], -expected / (d * math.log(2)),
+  out, expected, images = exported
+  assert expected["step"] == 2
+  np.testing.assert_allclose(out["log_prob/log_prob"], expected["log_prob"], atol=1e-4, rtol=0)
+  np.testing.assert_allclose(out["log_prob/bits_per_dim"],
+                             -expected["log_prob"] / (expected["d"] * math.log(2)),
                              atol=1e-5, rtol=0)
-  np.testing.assert_allclose(out["z"], model.generator.encode(centres).numpy(), atol=1e-4)
+  np.testing.assert_allclose(out["default"], out["log_prob/log_prob"], atol=1e-6)
+  np.testing.assert_allclose(out["z"], expected["z"], atol=1e-4)
   np.testing.assert_array_equal(out["decoded"], images)  # decode(encode(x)) = x
-  # The eager Python path (same code, no SavedModel) gives the same numbers.
-  serving = export.serving_module(model, spec)
-  deq = serving.log_prob_dequantized(images.astype(np.int64), 4, [3, 4])
-  np.testing.assert_allclose(out["dequantized/log_prob"], deq["log_prob"], atol=1e-4)
-  sample = serving.sample(5, [5, 6])
-  np.testing.assert_allclose(out["sample/values"], sample["values"], atol=1e-4)
-  np.testing.assert_allclose(out["sample/log_density"], sample["log_density"], atol=1e-3)
+  # Same seeds, same numbers as the eager Python path.
+  np.testing.assert_allclose(out["dequantized/log_prob"], expected["dequantized"]["log_prob"],
+                             atol=1e-4)
+  np.testing.assert_allclose(out["sample/values"], expected["sample"]["values"], atol=1e-4)
+  np.testing.assert_allclose(out["sample/log_density"], expected["sample"]["log_density"],
+                             atol=1e-3)
 
 
 def test_signature_outputs_are_consistent(exported):
-  _, _, out, images = exported
+  out, _, images = exported
   assert {"sig_log_prob", "sig_log_prob_dequantized", "sig_sample", "sig_encode",
           "sig_decode", "sig_metadata", "sig_serving_default"} <= set(out)
+  assert out["metadata/shape"].tolist() == [8, 8, 1]
+  assert int(out["metadata/levels"]) == 17 and int(out["metadata/num_dims"]) == 64
   # Importance-weighted bound >= mean bound (Jensen), both below 0 nats.
   assert np.all(out["dequantized/log_prob_iw"] >= out["dequantized/log_prob"] - 1e-4)
   assert np.all(out["dequantized/log_prob"] < 0)
   assert out["sample/images"].dtype == np.uint8 and out["sample/images"].shape == (5, 8, 8, 1)
   assert out["sample/images"].max() <= 16
   assert out["z"].shape == (len(images), 64)
-
-
-def test_loaded_metadata_and_default_signature(exported):
-  _, path, out, images = exported
-  loaded = export.load(path)
-  meta = {k: v.numpy().tolist() for k, v in loaded.signatures["metadata"]().items()}
-  assert meta == {"shape": [8, 8, 1], "levels": 17, "num_dims": 64}
-  default = loaded.signatures["serving_default"](images=tf.constant(images))
-  np.testing.assert_allclose(default["log_prob"], out["log_prob/log_prob"], atol=1e-5)
 
 
 def test_one_way_flow_export(tmp_path):

@@ -119,6 +119,7 @@ class SampleImages(keras.callbacks.Callback):
     if self.spec.is_image:
       with self.writer.as_default():
         tf.summary.image(tag, samples[:16], step=step, max_outputs=16)
+      self.writer.flush()
 
   def on_epoch_end(self, epoch, logs=None):
     if self.every and (epoch + 1) % self.every == 0:

@@ -51,8 +51,15 @@ def _write_json(path, data):
   os.replace(tmp, path)
 
 
+STEP_KEY = "step/.ATTRIBUTES/VARIABLE_VALUE"
+
+
 def checkpoint_step(path) -> int:
-  return int(tf.train.load_variable(path, "step/.ATTRIBUTES/VARIABLE_VALUE"))
+  """The global step saved in a checkpoint (-1: a checkpoint from before the
+  step counter existed)."""
+  if STEP_KEY not in dict(tf.train.list_variables(path)):
+    return -1
+  return int(tf.train.load_variable(path, STEP_KEY))
 
 
 def latest_checkpoint(workdir):
@@ -189,7 +196,11 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
     step_manager = tf.train.CheckpointManager(
         ckpt, os.path.join(out, "checkpoints", "steps"), max_to_keep=keep_checkpoints)
   resumed = latest_checkpoint(workdir)  # workers read the chief's (shared disk)
-  if resumed:
+  if resumed and checkpoint_step(resumed) < 0:  # older format: no step counter
+    tf.train.Checkpoint(model=model, epoch=epoch_var).restore(
+        resumed).assert_existing_objects_matched()
+    step_var.assign(int(epoch_var.numpy()) * (steps_per_epoch or 0))
+  elif resumed:
     ckpt.restore(resumed).assert_existing_objects_matched()
     print(f"Resumed from {resumed} (epoch {int(epoch_var.numpy())}), "
           f"step {int(step_var.numpy())}")
