@@ -31,3 +31,12 @@ def test_realnvp_flop_count_matches_hand_count():
   # One coupling on 4x4x1: conv 1->8, two convs 8->8, conv 8->2, all 3x3.
   per_pixel_macs = 9 * (1 * 8 + 2 * 8 * 8 + 8 * 2)
   assert peak.realnvp_forward_flops(gen) == 2 * 16 * per_pixel_macs
+
+
+def test_export_benchmark_times_the_same_numbers():
+  from benchmarks import export_bench
+  out = export_bench.run(quick=True, batch=8, repeats=1)
+  assert out["max_abs_gap_nats"] < 1e-3 * 64  # checked before timing
+  for key in ("in_memory_ex_per_s", "in_memory_raw_ex_per_s", "saved_model_ex_per_s"):
+    assert out[key] > 0
+  assert out["ratio"] == out["saved_model_ex_per_s"] / out["in_memory_ex_per_s"]
