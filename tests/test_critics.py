@@ -64,3 +64,18 @@ def test_no_generator_gradient_through_extra_samples():
   with tf.GradientTape() as tape:
     s = tf.reduce_sum(model.extra_samples())
   assert all(g is None for g in tape.gradient(s, gen.trainable_variables))
+
+
+def test_fourier_features_match_numpy_and_stay_fixed():
+  from tfflowgan.critics.mlp import FourierFeatures, mlp_critic
+  layer = FourierFeatures(8, scale=2.0, seed=1)
+  x = np.random.default_rng(0).normal(size=(5, 2)).astype(np.float32)
+  out = layer(x).numpy()
+  b = layer.kernel.numpy()
+  assert b.shape == (2, 8) and not layer.trainable_weights
+  np.testing.assert_allclose(out, np.concatenate([np.sin(2 * np.pi * x @ b),
+                                                  np.cos(2 * np.pi * x @ b)], -1), atol=1e-5)
+  assert 1.0 < b.std() < 3.0
+  critic = mlp_critic((2,), hidden=(16,), fourier_features=8)
+  assert critic(x).shape == (5, 1)
+  assert len(critic.non_trainable_weights) == 1  # B is not trained

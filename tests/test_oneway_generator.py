@@ -152,3 +152,22 @@ def test_jvp_generator_on_images_in_unit_interval():
   assert np.all(np.isfinite(log_p.numpy()))
   with pytest.raises(ValueError):
     oneway.OneWayFlow(oneway.mlp_network(2), (2,), 3)
+
+
+def test_output_scale_adds_n_log_scale_and_critic_input_scale():
+  """mlp_network(output_scale=c) = c * mlp_network(): same weights, log-det up
+  by n log c; mlp_critic(input_scale=c)(x) = mlp_critic()(c x)."""
+  from tfflowgan.critics.mlp import mlp_critic
+  n, c = 2, 4.0
+  keras.utils.set_random_seed(3)
+  plain = oneway.mlp_network(n, hidden=(16, 16), activation="tanh")
+  scaled = oneway.mlp_network(n, hidden=(16, 16), activation="tanh", output_scale=c)
+  scaled.set_weights(plain.get_weights())
+  u = tf.random.stateless_normal([5, n], seed=[2, 3])
+  x0, ld0 = oneway.log_abs_det_exact(plain, u)
+  x1, ld1 = oneway.log_abs_det_exact(scaled, u)
+  np.testing.assert_allclose(x1.numpy(), c * x0.numpy(), rtol=1e-5)
+  np.testing.assert_allclose(ld1.numpy(), ld0.numpy() + n * np.log(c), atol=1e-4)
+  d0, d1 = mlp_critic((n,)), mlp_critic((n,), input_scale=1 / c)
+  d1.set_weights(d0.get_weights())
+  np.testing.assert_allclose(d1(x1).numpy(), d0(x0).numpy(), rtol=1e-5, atol=1e-6)

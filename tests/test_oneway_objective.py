@@ -54,7 +54,9 @@ def test_generator_loss_is_eq_17():
 @pytest.mark.parametrize("settings", [
     dict(num_zeta_samples=4, logdet="exact"),
     dict(num_zeta_samples=1, logdet="jvp", base_weight=0.1, base_scale=1.5,
-         r1_weight=1.0, generator_steps=2)])
+         r1_weight=1.0, generator_steps=2),
+    dict(num_zeta_samples=8, anneal_start=10.0, anneal_steps=100, data_noise=0.3,
+         data_noise_steps=100)])
 def test_train_step_changes_both_networks(settings):
   model = small_model(**settings)
   before_d = [v.numpy().copy() for v in model.critic.trainable_variables]
@@ -106,7 +108,36 @@ def test_image_model_with_jvp_logdet():
   assert np.isfinite(float(logs["bits_per_dim"]))
 
 
+def test_generator_tempering_schedule_and_loss():
+  """T falls linearly from T0 to 1 over `anneal_steps` generator updates; the
+  generator loss is eq. 17 with w T; from then on it is eq. 17 itself."""
+  w, t0, steps = 0.5, 10.0, 100
+  model = small_model(entropy_weight=w, anneal_start=t0, anneal_steps=steps)
+  u = model.generator.sample_inputs(8)
+  y, logdet = model.generator.forward_with_logdet(u)
+  d = model.critic(y).numpy().ravel()
+  for done, temp in ((0, t0), (25, 1 + 0.75 * (t0 - 1)), (steps, 1.0), (3 * steps, 1.0)):
+    model.g_optimizer.iterations.assign(done)
+    np.testing.assert_allclose(float(model.temperature()), temp, rtol=1e-6)
+    ref = np.mean(-w * temp * logdet.numpy() - d)
+    np.testing.assert_allclose(model.generator_loss(y, logdet).numpy(), ref, rtol=1e-5)
+
+
+def test_instance_noise_schedule():
+  """sigma(t) = sigma0 (1 - t / M) on the discriminator's data, 0 from M on."""
+  model = small_model(data_noise=0.3, data_noise_steps=100)
+  x = tf.zeros([20000, 2])
+  for done, sigma in ((0, 0.3), (50, 0.15), (100, 0.0), (500, 0.0)):
+    model.d_optimizer.iterations.assign(done)
+    np.testing.assert_allclose(np.std(model.noisy(x).numpy()), sigma, rtol=0.02, atol=1e-7)
+  assert small_model().noisy(x) is x
+
+
 def test_bad_settings_raise():
+  with pytest.raises(ValueError):
+    oneway.oneway_model(RING, anneal_start=0.5, anneal_steps=10)
+  with pytest.raises(ValueError):
+    oneway.oneway_model(RING, data_noise=-1.0, data_noise_steps=10)
   with pytest.raises(ValueError):
     oneway.oneway_model(RING, critic="nope")
   with pytest.raises(ValueError):

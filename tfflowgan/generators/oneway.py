@@ -174,13 +174,21 @@ def check_min_width(network, n: int):
 
 @gin.configurable
 def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
-                activation: str = "leaky_relu", name: str = "g_n_mlp"):
-  """g_n for flat data: Dense layers of `hidden` units (each >= n), linear output."""
+                activation: str = "leaky_relu", output_scale: float = 1.0,
+                name: str = "g_n_mlp"):
+  """g_n for flat data: Dense layers of `hidden` units (each >= n), linear output.
+
+  output_scale: a fixed factor on the output, the data's scale (e.g. 4 for the
+  grid in [-4, 4]^2), so the weights work at unit scale; its n log(scale)
+  enters the log-det through the Jacobian like any other layer.
+  """
   inputs = keras.Input((num_dims,))
   h = inputs
   for units in hidden:
     h = keras.layers.Dense(units, activation=activation)(h)
   outputs = keras.layers.Dense(num_dims)(h)
+  if output_scale != 1.0:
+    outputs = keras.layers.Rescaling(float(output_scale))(outputs)
   net = keras.Model(inputs, outputs, name=name)
   check_min_width(net, num_dims)
   return net

@@ -30,6 +30,18 @@ off by default, used by the 2D configs (see them for why):
   critic otherwise grows D without bound (P_D then is not normalizable, the
   estimate of zeta misses it and training diverges).
 - `r1_weight`: R1 gradient penalty on data; `generator_steps` > 1.
+- `anneal_start` T0 > 1, `anneal_steps` N (generator tempering): the
+  generator's entropy weight is w T(t), T falling linearly from T0 to 1 over
+  the first N generator updates and 1 after. The generator then targets
+  P_D^(1/T) (eq. 17 with D/T), a flattened P_D that a generator can spread
+  over before it sharpens onto the modes; from step N on the objective is the
+  paper's. The discriminator's loss and P_D = exp(D/w)/zeta never change
+  (importance sampling is unbiased under any proposal).
+- `data_noise` sigma0, `data_noise_steps` M (instance noise): the data seen
+  by the discriminator get N(0, sigma(t)^2 I) noise, sigma falling linearly
+  from sigma0 to 0 over the first M discriminator updates: P_D first learns a
+  blurred target whose modes are joined, then sharpens onto the data. From
+  step M on the objective is the paper's.
 """
 
 import gin
@@ -44,7 +56,7 @@ from tfflowgan.data.units import bits_per_dim
 from tfflowgan.evaluation import modes2d, partition
 from tfflowgan.generators.oneway import (oneway_generator, standard_normal_log_prob,
                                          tape_sources)
-from tfflowgan.objectives.common import adam, mean_metrics
+from tfflowgan.objectives.common import adam, mean_metrics, replica_mean
 
 
 def log_zeta_importance(log_weights, group_size: int, log_zeta_base=None,
@@ -65,13 +77,6 @@ def log_zeta_importance(log_weights, group_size: int, log_zeta_base=None,
   return tf.reduce_mean(log_zeta)
 
 
-def per_replica(loss):
-  """Divides by the replica count: gradients summed over replicas then equal
-  those of the global loss (tf.distribute.MirroredStrategy)."""
-  replicas = tf.distribute.get_strategy().num_replicas_in_sync
-  return loss / tf.cast(replicas, loss.dtype)
-
-
 class OneWayFlowGAN(keras.Model):
   """Critic D and one-way flow G trained with eq. 16 and eq. 17 (module doc).
 
@@ -87,6 +92,10 @@ class OneWayFlowGAN(keras.Model):
     r1_weight: gamma of the optional R1 penalty on D (not in the paper; 0 = off).
     base_weight, base_scale: optional defensive share a of zeta estimated from
       N(0, base_scale^2 I) samples (not in the paper; 0 = off; module doc).
+    anneal_start, anneal_steps: generator tempering T0 -> 1 over N generator
+      updates (not in the paper; 1 / 0 = off; module doc).
+    data_noise, data_noise_steps: instance noise sigma0 -> 0 over M
+      discriminator updates (not in the paper; 0 / 0 = off; module doc).
     num_eval_zeta_samples: S for the stored estimate of log zeta.
     eval_logdet_samples: K directions for log P_G in that estimate ('jvp' mode).
   """
@@ -94,8 +103,8 @@ class OneWayFlowGAN(keras.Model):
   def __init__(self, generator, critic, spec, entropy_weight=1.0,
                num_zeta_samples=1, d_optimizer=None, g_optimizer=None,
                critic_steps=1, generator_steps=1, r1_weight=0.0,
-               base_weight=0.0, base_scale=1.0,
-               num_eval_zeta_samples=10000, eval_logdet_samples=None, **kwargs):
+               base_weight=0.0, base_scale=1.0, anneal_start=1.0, anneal_steps=0,
+               data_noise=0.0, data_noise_steps=0, num_eval_zeta_samples=10000, eval_logdet_samples=None, **kwargs):
     super().__init__(**kwargs)
     self.generator, self.critic, self.spec = generator, critic, spec
     self.entropy_weight = float(entropy_weight)
@@ -104,6 +113,14 @@ class OneWayFlowGAN(keras.Model):
     self.generator_steps = int(generator_steps)
     self.r1_weight = float(r1_weight)
     self.base_weight, self.base_scale = float(base_weight), float(base_scale)
+    if anneal_start < 1.0 or anneal_steps < 0:
+      raise ValueError(f"need anneal_start >= 1 and anneal_steps >= 0, got "
+                       f"{anneal_start}, {anneal_steps}")
+    self.anneal_start, self.anneal_steps = float(anneal_start), int(anneal_steps)
+    if data_noise < 0 or data_noise_steps < 0:
+      raise ValueError(f"need data_noise >= 0 and data_noise_steps >= 0, got "
+                       f"{data_noise}, {data_noise_steps}")
+    self.data_noise, self.data_noise_steps = float(data_noise), int(data_noise_steps)
     self.num_eval_zeta_samples = int(num_eval_zeta_samples)
     self.eval_logdet_samples = eval_logdet_samples
     self.critic.build((None,) + tuple(spec.shape))
@@ -162,10 +179,27 @@ class OneWayFlowGAN(keras.Model):
     grad = tf.reshape(tape.gradient(d, x), [tf.shape(x)[0], -1])
     return 0.5 * self.r1_weight * tf.reduce_mean(tf.reduce_sum(tf.square(grad), -1))
 
+  def temperature(self):
+    """T(t) of the generator tempering: T0 -> 1 linearly over `anneal_steps`
+    generator updates (the g optimizer's step count, so it resumes), then 1."""
+    if not self.anneal_steps or self.anneal_start == 1.0:
+      return tf.constant(1.0)
+    done = tf.cast(self.g_optimizer.iterations, tf.float32) / float(self.anneal_steps)
+    return 1.0 + (self.anneal_start - 1.0) * tf.maximum(0.0, 1.0 - done)
+
+  def noisy(self, x):
+    """x + sigma(t) eps, sigma falling linearly from `data_noise` to 0 over
+    `data_noise_steps` discriminator updates (x itself when off or done)."""
+    if not self.data_noise or not self.data_noise_steps:
+      return x
+    done = tf.cast(self.d_optimizer.iterations, x.dtype) / float(self.data_noise_steps)
+    sigma = self.data_noise * tf.maximum(0.0, 1.0 - done)
+    return x + sigma * tf.random.normal(tf.shape(x), dtype=x.dtype)
+
   def generator_loss(self, y, logdet, training=True):
-    """Eq. 17: mean[-w log|det J| - D(G(z))]."""
+    """Eq. 17: mean[-w T log|det J| - D(G(z))] (T = 1 unless tempering)."""
     d = tf.reshape(self.critic(y, training=training), [-1])
-    return tf.reduce_mean(-self.entropy_weight * logdet - d)
+    return tf.reduce_mean(-self.entropy_weight * self.temperature() * logdet - d)
 
   def num_generated(self, batch):
     """K x S samples for the zeta estimate, K = max(1, batch // S)."""
@@ -181,10 +215,10 @@ class OneWayFlowGAN(keras.Model):
                                                       training=True)
       y, log_pg = tf.stop_gradient(y), tf.stop_gradient(log_pg)
       with tf.GradientTape() as tape:
-        d_loss, log_zeta = self.discriminator_loss(x, y, log_pg)
+        d_loss, log_zeta = self.discriminator_loss(self.noisy(x), y, log_pg)
         if self.r1_weight:
           d_loss += self.r1_penalty(x)
-        scaled_loss = per_replica(d_loss)
+        scaled_loss = replica_mean(d_loss)  # MirroredStrategy scaling
       d_vars = self.critic.trainable_variables
       d_grads = tape.gradient(scaled_loss, d_vars)
       self.d_optimizer.apply_gradients(zip(d_grads, d_vars))
@@ -195,7 +229,7 @@ class OneWayFlowGAN(keras.Model):
         u = self.generator.sample_inputs(batch)
         y, logdet = self.generator.forward_with_logdet(u, training=True)
         g_loss = self.generator_loss(y, logdet)
-        scaled_loss = per_replica(g_loss)
+        scaled_loss = replica_mean(g_loss)
       g_vars = self.generator.trainable_variables
       g_grads = tape.gradient(scaled_loss, tape_sources(g_vars),
                               unconnected_gradients=tf.UnconnectedGradients.ZERO)
@@ -288,6 +322,7 @@ def oneway_model(spec, generator="mlp", critic="mlp", latent_dim=None,
                  logdet_samples=1, d_learning_rate=1e-5, g_learning_rate=5e-4,
                  beta_1=0.9, beta_2=0.999, critic_steps=1, generator_steps=1,
                  r1_weight=0.0, base_weight=0.0, base_scale=1.0,
+                 anneal_start=1.0, anneal_steps=0, data_noise=0.0, data_noise_steps=0,
                  num_eval_zeta_samples=10000, eval_logdet_samples=None,
                  jit_compile=False):
   """gin builder: a built, compiled `OneWayFlowGAN` for `spec`.
@@ -313,6 +348,8 @@ def oneway_model(spec, generator="mlp", critic="mlp", latent_dim=None,
       g_optimizer=adam(g_learning_rate, beta_1=beta_1, beta_2=beta_2),
       critic_steps=critic_steps, generator_steps=generator_steps,
       r1_weight=r1_weight, base_weight=base_weight, base_scale=base_scale,
+      anneal_start=anneal_start, anneal_steps=anneal_steps,
+      data_noise=data_noise, data_noise_steps=data_noise_steps,
       num_eval_zeta_samples=num_eval_zeta_samples,
       eval_logdet_samples=eval_logdet_samples)
   model.compile(optimizer=None, jit_compile=jit_compile)
