@@ -79,3 +79,14 @@ def test_fourier_features_match_numpy_and_stay_fixed():
   critic = mlp_critic((2,), hidden=(16,), fourier_features=8)
   assert critic(x).shape == (5, 1)
   assert len(critic.non_trainable_weights) == 1  # B is not trained
+
+
+def test_gaussian_envelope_adds_the_quadratic_term():
+  from tfflowgan.critics.mlp import mlp_critic
+  x = np.random.default_rng(1).normal(size=(6, 2)).astype(np.float32) * 3
+  plain = mlp_critic((2,), hidden=(16,), fourier_features=4, input_scale=0.5)
+  enveloped = mlp_critic((2,), hidden=(16,), fourier_features=4, input_scale=0.5,
+                         envelope_scale=0.7)
+  enveloped.set_weights(plain.get_weights())
+  expected = plain(x).numpy()[:, 0] - np.sum((0.5 * x) ** 2, -1) / (2 * 0.7 ** 2)
+  np.testing.assert_allclose(enveloped(x).numpy()[:, 0], expected, rtol=1e-5, atol=1e-5)

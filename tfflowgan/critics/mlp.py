@@ -36,11 +36,28 @@ class FourierFeatures(keras.layers.Layer):
             "seed": self.seed}
 
 
+class GaussianEnvelope(keras.layers.Layer):
+  """x -> -||x||^2 / (2 scale^2), shape [B, 1]: a fixed log N(0, scale^2 I) term
+  (up to a constant) added to a critic's output so that exp(D) is integrable
+  whatever the bounded part (e.g. on Fourier features) does far from the data."""
+
+  def __init__(self, scale: float = 1.0, **kwargs):
+    super().__init__(**kwargs)
+    self.scale = float(scale)
+
+  def call(self, x):
+    return -0.5 * keras.ops.sum(keras.ops.square(x), axis=-1, keepdims=True) / self.scale ** 2
+
+  def get_config(self):
+    return {**super().get_config(), "scale": self.scale}
+
+
 @gin.configurable
 def mlp_critic(input_shape: Sequence[int], hidden: Sequence[int] = (128, 128),
                activation: str = "leaky_relu", norm: Optional[str] = None,
                input_scale: float = 1.0, fourier_features: int = 0,
-               fourier_scale: float = 1.0, name: str = "mlp_critic"):
+               fourier_scale: float = 1.0, envelope_scale: Optional[float] = None,
+               name: str = "mlp_critic"):
   """Keras model: Flatten -> [Dense(h) -> optional norm -> activation] x len(hidden) -> Dense(1).
 
   norm: None or 'layer' (per-example, so the score of one example never
@@ -50,11 +67,15 @@ def mlp_critic(input_shape: Sequence[int], hidden: Sequence[int] = (128, 128),
   origin, and features at |x| >> 1 otherwise take many steps to form.
   fourier_features, fourier_scale: m > 0 puts `FourierFeatures(m, scale)`
   (after input_scale) before the Dense layers; 0 = off.
+  envelope_scale: s adds `GaussianEnvelope(s)` of the (scaled) input to the
+  output, D = MLP - ||x||^2 / (2 s^2): with Fourier features the MLP part is
+  bounded, and without the envelope exp(D / w) would not be normalizable.
   """
   inputs = keras.Input(tuple(input_shape))
   h = keras.layers.Flatten()(inputs)
   if input_scale != 1.0:
     h = keras.layers.Rescaling(float(input_scale))(h)
+  scaled = h
   if fourier_features:
     h = FourierFeatures(fourier_features, fourier_scale)(h)
   for units in hidden:
@@ -65,4 +86,6 @@ def mlp_critic(input_shape: Sequence[int], hidden: Sequence[int] = (128, 128),
       raise ValueError(f"norm must be None or 'layer', got {norm!r}")
     h = keras.layers.Activation(activation)(h)
   outputs = keras.layers.Dense(1)(h)
+  if envelope_scale:
+    outputs = keras.layers.Add()([outputs, GaussianEnvelope(envelope_scale)(scaled)])
   return keras.Model(inputs, outputs, name=name)
