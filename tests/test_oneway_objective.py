@@ -133,7 +133,30 @@ def test_instance_noise_schedule():
   assert small_model().noisy(x) is x
 
 
+def test_generator_weight_average_updates_and_samples():
+  """ema <- b ema + (1 - b) w after each step; `averaged_generator` swaps the
+  average in and restores the trained weights; sampling uses the average."""
+  b = 0.5
+  model = small_model(ema_decay=b)
+  start = [v.numpy().copy() for v in model.generator.weights]
+  tf.function(model.train_step)(tf.constant(toy2d.sample("ring", 32)))
+  trained = [v.numpy().copy() for v in model.generator.weights]
+  for ema, w0, w1 in zip(model.ema_weights, start, trained):
+    np.testing.assert_allclose(ema.numpy(), b * w0 + (1 - b) * w1, rtol=1e-5, atol=1e-7)
+  seed = tf.constant([7, 8])
+  with model.averaged_generator() as gen:
+    for v, ema in zip(gen.weights, model.ema_weights):
+      np.testing.assert_array_equal(v.numpy(), ema.numpy())
+    expected = gen.sample(5, seed=seed).numpy()
+  for v, w1 in zip(model.generator.weights, trained):
+    np.testing.assert_array_equal(v.numpy(), w1)
+  np.testing.assert_allclose(model.sample_images(5, seed=seed), expected, rtol=1e-6)
+  assert not small_model().ema_weights
+
+
 def test_bad_settings_raise():
+  with pytest.raises(ValueError):
+    oneway.oneway_model(RING, ema_decay=1.0)
   with pytest.raises(ValueError):
     oneway.oneway_model(RING, anneal_start=0.5, anneal_steps=10)
   with pytest.raises(ValueError):

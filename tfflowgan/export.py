@@ -21,6 +21,7 @@ lower bound on log P(k) that training reports; `log_prob_iw` is the tighter
 log-mean-exp bound. Continuous data sets (levels None) take float32 values.
 """
 
+import contextlib
 import math
 import os
 
@@ -180,13 +181,15 @@ def export_model(model, spec, path):
   """Writes `model`'s SavedModel (a Keras `ExportArchive`: variables and
   signatures only, loadable by TF Serving and `saved_model_cli`) to `path`."""
   serving = serving_module(model, spec)
-  archive = keras.export.ExportArchive()
-  for name in ("generator", "critic"):
-    if isinstance(getattr(serving, name, None), keras.layers.Layer):
-      archive.track(getattr(serving, name))
-  for name, signature in serving.signatures().items():
-    archive.add_endpoint(name, getattr(serving, name), input_signature=signature)
-  archive.write_out(os.fspath(path), verbose=False)
+  # One-way flows with weight averaging export the averaged generator.
+  with getattr(model, "averaged_generator", contextlib.nullcontext)():
+    archive = keras.export.ExportArchive()
+    for name in ("generator", "critic"):
+      if isinstance(getattr(serving, name, None), keras.layers.Layer):
+        archive.track(getattr(serving, name))
+    for name, signature in serving.signatures().items():
+      archive.add_endpoint(name, getattr(serving, name), input_signature=signature)
+    archive.write_out(os.fspath(path), verbose=False)
   return serving
 
 

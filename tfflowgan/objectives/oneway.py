@@ -37,12 +37,19 @@ off by default, used by the 2D configs (see them for why):
   over before it sharpens onto the modes; from step N on the objective is the
   paper's. The discriminator's loss and P_D = exp(D/w)/zeta never change
   (importance sampling is unbiased under any proposal).
+- `ema_decay` beta > 0: an exponential moving average of the generator's
+  weights (Polyak averaging, Yazici et al. 2019) is kept, and the averaged
+  generator is the one that samples (`sample_images`, the 2D metric, export)
+  and the proposal of the stored log zeta (unbiased for any proposal). It
+  evens out the late oscillation of the S = 1 critic-generator game.
 - `data_noise` sigma0, `data_noise_steps` M (instance noise): the data seen
   by the discriminator get N(0, sigma(t)^2 I) noise, sigma falling linearly
   from sigma0 to 0 over the first M discriminator updates: P_D first learns a
   blurred target whose modes are joined, then sharpens onto the data. From
   step M on the objective is the paper's.
 """
+
+import contextlib
 
 import gin
 import keras
@@ -96,6 +103,8 @@ class OneWayFlowGAN(keras.Model):
       updates (not in the paper; 1 / 0 = off; module doc).
     data_noise, data_noise_steps: instance noise sigma0 -> 0 over M
       discriminator updates (not in the paper; 0 / 0 = off; module doc).
+    ema_decay: generator weight averaging for sampling and the stored log zeta
+      (not in the paper; 0 = off; module doc).
     num_eval_zeta_samples: S for the stored estimate of log zeta.
     eval_logdet_samples: K directions for log P_G in that estimate ('jvp' mode).
   """
@@ -104,7 +113,7 @@ class OneWayFlowGAN(keras.Model):
                num_zeta_samples=1, d_optimizer=None, g_optimizer=None,
                critic_steps=1, generator_steps=1, r1_weight=0.0,
                base_weight=0.0, base_scale=1.0, anneal_start=1.0, anneal_steps=0,
-               data_noise=0.0, data_noise_steps=0, num_eval_zeta_samples=10000, eval_logdet_samples=None, **kwargs):
+               data_noise=0.0, data_noise_steps=0, ema_decay=0.0, num_eval_zeta_samples=10000, eval_logdet_samples=None, **kwargs):
     super().__init__(**kwargs)
     self.generator, self.critic, self.spec = generator, critic, spec
     self.entropy_weight = float(entropy_weight)
@@ -121,6 +130,9 @@ class OneWayFlowGAN(keras.Model):
       raise ValueError(f"need data_noise >= 0 and data_noise_steps >= 0, got "
                        f"{data_noise}, {data_noise_steps}")
     self.data_noise, self.data_noise_steps = float(data_noise), int(data_noise_steps)
+    if not 0.0 <= ema_decay < 1.0:
+      raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay}")
+    self.ema_decay = float(ema_decay)
     self.num_eval_zeta_samples = int(num_eval_zeta_samples)
     self.eval_logdet_samples = eval_logdet_samples
     self.critic.build((None,) + tuple(spec.shape))
@@ -130,6 +142,13 @@ class OneWayFlowGAN(keras.Model):
     self.g_optimizer = g_optimizer or keras.optimizers.Adam(5e-4)
     self.d_optimizer.build(self.critic.trainable_variables)
     self.g_optimizer.build(self.generator.trainable_variables)
+    self.ema_weights = []
+    if self.ema_decay:
+      for i, v in enumerate(self.generator.weights):
+        ema = self.add_weight(name=f"generator_ema_{i}", shape=v.shape, dtype=v.dtype,
+                              initializer="zeros", trainable=False)
+        ema.assign(v)
+        self.ema_weights.append(ema)
     self._energy_fn = tf.function(self.energy, reduce_retracing=True)
     self.trackers = mean_metrics("d_loss", "g_loss", "log_zeta_batch", "logdet",
                                  "nll", "bits_per_dim")
@@ -235,6 +254,10 @@ class OneWayFlowGAN(keras.Model):
                               unconnected_gradients=tf.UnconnectedGradients.ZERO)
       self.g_optimizer.apply_gradients(zip(g_grads, g_vars))
 
+    # 3. Optional average of the generator's weights (module doc).
+    for ema, v in zip(self.ema_weights, self.generator.weights):
+      ema.assign(self.ema_decay * ema + (1.0 - self.ema_decay) * v)
+
     return self._update(d_loss=d_loss, g_loss=g_loss, log_zeta_batch=log_zeta,
                         logdet=tf.reduce_mean(logdet))
 
@@ -263,12 +286,30 @@ class OneWayFlowGAN(keras.Model):
     callbacks = [UpdateLogZeta()] + list(callbacks or [])
     return super().fit(*args, callbacks=callbacks, **kwargs)
 
+  @contextlib.contextmanager
+  def averaged_generator(self):
+    """Within the block the generator holds its averaged weights (when
+    `ema_decay` > 0; otherwise nothing changes); they are put back after."""
+    if not self.ema_weights:
+      yield self.generator
+      return
+    saved = [v.numpy() for v in self.generator.weights]
+    for v, ema in zip(self.generator.weights, self.ema_weights):
+      v.assign(ema)
+    try:
+      yield self.generator
+    finally:
+      for v, value in zip(self.generator.weights, saved):
+        v.assign(value)
+
   def update_log_zeta(self, num_samples=None, chunk_size=None):
-    """Estimates log zeta from S generator samples (eq. 2) and stores it."""
+    """Estimates log zeta from S generator samples (eq. 2) and stores it
+    (the averaged generator is the proposal when `ema_decay` > 0)."""
     s = int(num_samples or self.num_eval_zeta_samples)
     chunk = chunk_size or (10000 if self.spec.num_dims <= 64 else 256)
-    value = partition.estimate_log_zeta(lambda y: self._energy_fn(y).numpy(),
-                                        self.proposal(), s, chunk)
+    with self.averaged_generator():
+      value = partition.estimate_log_zeta(lambda y: self._energy_fn(y).numpy(),
+                                          self.proposal(), s, chunk)
     self.log_zeta.assign(value)
     self.log_zeta_estimated = True
     return value
@@ -283,9 +324,10 @@ class OneWayFlowGAN(keras.Model):
 
     seed: optional stateless seed [2] (chunk i uses seed + [0, i])."""
     parts = []
-    for i in range(0, n, chunk_size):
-      s = None if seed is None else tf.cast(seed, tf.int32) + tf.constant([0, i])
-      parts.append(self.generator.sample(min(chunk_size, n - i), seed=s).numpy())
+    with self.averaged_generator():
+      for i in range(0, n, chunk_size):
+        s = None if seed is None else tf.cast(seed, tf.int32) + tf.constant([0, i])
+        parts.append(self.generator.sample(min(chunk_size, n - i), seed=s).numpy())
     x = np.concatenate(parts, axis=0)
     return np.clip(x, 0.0, 1.0) if self.spec.is_image else x
 
@@ -323,7 +365,7 @@ def oneway_model(spec, generator="mlp", critic="mlp", latent_dim=None,
                  beta_1=0.9, beta_2=0.999, critic_steps=1, generator_steps=1,
                  r1_weight=0.0, base_weight=0.0, base_scale=1.0,
                  anneal_start=1.0, anneal_steps=0, data_noise=0.0, data_noise_steps=0,
-                 num_eval_zeta_samples=10000, eval_logdet_samples=None,
+                 ema_decay=0.0, num_eval_zeta_samples=10000, eval_logdet_samples=None,
                  jit_compile=False):
   """gin builder: a built, compiled `OneWayFlowGAN` for `spec`.
 
@@ -349,7 +391,7 @@ def oneway_model(spec, generator="mlp", critic="mlp", latent_dim=None,
       critic_steps=critic_steps, generator_steps=generator_steps,
       r1_weight=r1_weight, base_weight=base_weight, base_scale=base_scale,
       anneal_start=anneal_start, anneal_steps=anneal_steps,
-      data_noise=data_noise, data_noise_steps=data_noise_steps,
+      data_noise=data_noise, data_noise_steps=data_noise_steps, ema_decay=ema_decay,
       num_eval_zeta_samples=num_eval_zeta_samples,
       eval_logdet_samples=eval_logdet_samples)
   model.compile(optimizer=None, jit_compile=jit_compile)
