@@ -18,7 +18,8 @@ strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 with strategy.scope():
   model = oneway_model(DataSpec("ring", (2,), None), num_zeta_samples=2, logdet="jvp",
                        d_learning_rate=1e-3, g_learning_rate=1e-3,
-                       num_eval_zeta_samples=200)
+                       num_eval_zeta_samples=200, ema_decay=0.9, anneal_start=2.0,
+                       anneal_steps=10, data_noise=0.1, data_noise_steps=10)
 before = [v.numpy().copy() for v in model.trainable_variables]
 ds = tf.data.Dataset.from_tensor_slices(toy2d.sample("ring", 64)).batch(16)
 history = model.fit(ds, epochs=1, verbose=0).history

@@ -84,6 +84,13 @@ def log_zeta_importance(log_weights, group_size: int, log_zeta_base=None,
   return tf.reduce_mean(log_zeta)
 
 
+def _fraction_left(optimizer, steps: int):
+  """max(0, 1 - t / steps), t the optimizer's update count (checkpointed with
+  it, so a linear schedule on it resumes where it stopped); float32."""
+  done = tf.cast(optimizer.iterations, tf.float32) / float(steps)
+  return tf.maximum(0.0, 1.0 - done)
+
+
 class OneWayFlowGAN(keras.Model):
   """Critic D and one-way flow G trained with eq. 16 and eq. 17 (module doc).
 
@@ -113,7 +120,8 @@ class OneWayFlowGAN(keras.Model):
                num_zeta_samples=1, d_optimizer=None, g_optimizer=None,
                critic_steps=1, generator_steps=1, r1_weight=0.0,
                base_weight=0.0, base_scale=1.0, anneal_start=1.0, anneal_steps=0,
-               data_noise=0.0, data_noise_steps=0, ema_decay=0.0, num_eval_zeta_samples=10000, eval_logdet_samples=None, **kwargs):
+               data_noise=0.0, data_noise_steps=0, ema_decay=0.0,
+               num_eval_zeta_samples=10000, eval_logdet_samples=None, **kwargs):
     super().__init__(**kwargs)
     self.generator, self.critic, self.spec = generator, critic, spec
     self.entropy_weight = float(entropy_weight)
@@ -200,20 +208,19 @@ class OneWayFlowGAN(keras.Model):
 
   def temperature(self):
     """T(t) of the generator tempering: T0 -> 1 linearly over `anneal_steps`
-    generator updates (the g optimizer's step count, so it resumes), then 1."""
+    generator updates, then 1."""
     if not self.anneal_steps or self.anneal_start == 1.0:
       return tf.constant(1.0)
-    done = tf.cast(self.g_optimizer.iterations, tf.float32) / float(self.anneal_steps)
-    return 1.0 + (self.anneal_start - 1.0) * tf.maximum(0.0, 1.0 - done)
+    left = _fraction_left(self.g_optimizer, self.anneal_steps)
+    return 1.0 + (self.anneal_start - 1.0) * left
 
   def noisy(self, x):
     """x + sigma(t) eps, sigma falling linearly from `data_noise` to 0 over
-    `data_noise_steps` discriminator updates (x itself when off or done)."""
+    `data_noise_steps` discriminator updates (x itself when off)."""
     if not self.data_noise or not self.data_noise_steps:
       return x
-    done = tf.cast(self.d_optimizer.iterations, x.dtype) / float(self.data_noise_steps)
-    sigma = self.data_noise * tf.maximum(0.0, 1.0 - done)
-    return x + sigma * tf.random.normal(tf.shape(x), dtype=x.dtype)
+    sigma = self.data_noise * _fraction_left(self.d_optimizer, self.data_noise_steps)
+    return x + tf.cast(sigma, x.dtype) * tf.random.normal(tf.shape(x), dtype=x.dtype)
 
   def generator_loss(self, y, logdet, training=True):
     """Eq. 17: mean[-w T log|det J| - D(G(z))] (T = 1 unless tempering)."""
