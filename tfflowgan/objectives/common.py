@@ -4,6 +4,8 @@ import gin
 import keras
 import tensorflow as tf
 
+from tfflowgan.data.units import bits_per_dim, discrete_nll
+
 
 @gin.configurable
 def adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, decay_rate=1.0,
@@ -26,3 +28,10 @@ def replica_mean(per_example):
 
 def mean_metrics(*names):
   return {name: keras.metrics.Mean(name=name) for name in names}
+
+
+def update_likelihood_metrics(means, log_p, spec):
+  """Feeds log p(x) on [0, 1]^D into means['nll'] and means['bits_per_dim'],
+  both in the discrete-data space (data.units; Danihelka eq. 5)."""
+  means["nll"].update_state(discrete_nll(log_p, spec.num_dims, spec.levels))
+  means["bits_per_dim"].update_state(bits_per_dim(log_p, spec.num_dims, spec.levels))

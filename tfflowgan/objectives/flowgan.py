@@ -44,9 +44,10 @@ import numpy as np
 import tensorflow as tf
 
 from tfflowgan import critics
-from tfflowgan.data.units import bits_per_dim, discrete_nll
+from tfflowgan.data.units import bits_per_dim
 from tfflowgan.objectives import adversarial_losses as al
-from tfflowgan.objectives.common import adam, mean_metrics, replica_mean
+from tfflowgan.objectives.common import (adam, mean_metrics, replica_mean,
+                                         update_likelihood_metrics)
 
 
 class FlowGAN(keras.Model):
@@ -258,7 +259,8 @@ class FlowGAN(keras.Model):
     for name, value in out.items():
       self.metric_means[name].update_state(value)
     if nll:
-      self._update_nll(self.generator.log_prob(tf.identity(x)))
+      update_likelihood_metrics(self.metric_means, self.generator.log_prob(tf.identity(x)),
+                                self.spec)
     return self._logs()
 
   def train_step(self, x):
@@ -266,14 +268,8 @@ class FlowGAN(keras.Model):
     self.critic_step(x, nll=False)
     log_p, g_loss = self.generator_update(tf.identity(x))
     self.metric_means["generator_loss"].update_state(g_loss)
-    self._update_nll(log_p)
+    update_likelihood_metrics(self.metric_means, log_p, self.spec)
     return self._logs()
-
-  def _update_nll(self, log_p):
-    self.metric_means["nll"].update_state(
-        discrete_nll(log_p, self.spec.num_dims, self.spec.levels))
-    self.metric_means["bits_per_dim"].update_state(
-        bits_per_dim(log_p, self.spec.num_dims, self.spec.levels))
 
   def _logs(self):
     """Running epoch means of every metric (the same keys from both steps)."""
@@ -295,7 +291,7 @@ class FlowGAN(keras.Model):
     return self._update(self.generator.log_prob(x), **out)
 
   def _update(self, log_p, **values):
-    self._update_nll(log_p)
+    update_likelihood_metrics(self.metric_means, log_p, self.spec)
     for name, value in values.items():
       self.metric_means[name].update_state(value)
     return {k: self.metric_means[k].result()

@@ -4,8 +4,8 @@ import gin
 import keras
 import tensorflow as tf
 
-from tfflowgan.data.units import bits_per_dim, discrete_nll
-from tfflowgan.objectives.common import adam, mean_metrics, replica_mean
+from tfflowgan.objectives.common import (adam, mean_metrics, replica_mean,
+                                         update_likelihood_metrics)
 
 
 class FlowMLE(keras.Model):
@@ -35,10 +35,7 @@ class FlowMLE(keras.Model):
     return self.generator.log_prob(x)
 
   def _update(self, log_p):
-    self.metric_means["nll"].update_state(
-        discrete_nll(log_p, self.spec.num_dims, self.spec.levels))
-    self.metric_means["bits_per_dim"].update_state(
-        bits_per_dim(log_p, self.spec.num_dims, self.spec.levels))
+    update_likelihood_metrics(self.metric_means, log_p, self.spec)
     return {k: m.result() for k, m in self.metric_means.items()}
 
   def train_step(self, x):
