@@ -107,10 +107,7 @@ def save_latent_histogram(z, path: str, dims: Sequence[int] = (0, 1),
     ax.set_title(f"{title}\nmu=({m[0]:.2f}, {m[1]:.2f}) sigma=({s[0]:.2f}, {s[1]:.2f})",
                  fontsize=9)
     ax.set_aspect("equal")
-  fig.tight_layout()
-  fig.savefig(path, dpi=100)
-  plt.close(fig)
-  return path
+  return plots.save_figure(fig, path)
 
 
 def upscale(images, min_size: int = 32) -> np.ndarray:

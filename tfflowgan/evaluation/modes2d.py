@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 import numpy as np
 
 from tfflowgan.data.toy2d import get_mixture
+from tfflowgan.evaluation import plots
 
 NUM_EVAL_POINTS = 2500
 
@@ -67,10 +68,7 @@ def save_density_and_samples(path: str, log_density: Optional[Callable] = None,
   ax.set_ylim(y0, y1)
   ax.set_aspect("equal")
   ax.set_title(title)
-  fig.tight_layout()
-  fig.savefig(path, dpi=100)
-  plt.close(fig)
-  return path
+  return plots.save_figure(fig, path)
 
 
 def mixture_extent(mixture, margin: float = 0.5):

@@ -21,6 +21,8 @@ import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 import numpy as np
 from scipy.special import logsumexp
 
+from tfflowgan.evaluation import plots
+
 Proposal = Callable[[int], tuple]
 
 
@@ -105,7 +107,4 @@ def save_log_zeta_curves(path: str, curves: Dict[str, Dict[str, np.ndarray]],
   ax.set_ylabel("log zeta estimate")
   ax.set_title(title)
   ax.legend()
-  fig.tight_layout()
-  fig.savefig(path, dpi=100)
-  plt.close(fig)
-  return path
+  return plots.save_figure(fig, path)

@@ -10,6 +10,16 @@ import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 import numpy as np
 
 
+def save_figure(fig, path: str, layout: bool = True, **layout_kwargs) -> str:
+  """Lays `fig` out (`tight_layout(**layout_kwargs)` unless layout=False),
+  writes it to `path` as PNG at 100 dpi, closes it and returns `path`."""
+  if layout:
+    fig.tight_layout(**layout_kwargs)
+  fig.savefig(path, dpi=100)
+  plt.close(fig)
+  return path
+
+
 def image_grid(images, nrow: int, pad: int = 1) -> np.ndarray:
   """Tiles [N, H, W, C] images into one [rows*(H+pad)+pad, nrow*(W+pad)+pad, C] array."""
   x = np.clip(np.asarray(images, np.float32), 0, 1)
@@ -46,9 +56,7 @@ def save_scatter_2d(points, path: str, reference=None, title: str = "") -> str:
     ax.legend()
   ax.set_aspect("equal")
   ax.set_title(title)
-  fig.savefig(path, dpi=100)
-  plt.close(fig)
-  return path
+  return save_figure(fig, path, layout=False)
 
 
 def save_histogram(values_by_name: Dict[str, np.ndarray], path: str,
@@ -65,10 +73,7 @@ def save_histogram(values_by_name: Dict[str, np.ndarray], path: str,
   if log_y:
     ax.set_yscale("log")
   ax.legend()
-  fig.tight_layout()
-  fig.savefig(path, dpi=100)
-  plt.close(fig)
-  return path
+  return save_figure(fig, path)
 
 
 def save_curve_with_errorbars(x, mean, std, path: str, xlabel: str = "",
@@ -86,7 +91,4 @@ def save_curve_with_errorbars(x, mean, std, path: str, xlabel: str = "",
     ax.set_yscale("log")
   if label:
     ax.legend()
-  fig.tight_layout()
-  fig.savefig(path, dpi=100)
-  plt.close(fig)
-  return path
+  return save_figure(fig, path)

@@ -119,8 +119,7 @@ def comparison_table(evals: Dict[str, dict], metrics: Optional[Dict[str, dict]] 
 
 def save_comparison_plot(rows: Dict[str, Dict[str, object]], path: str) -> str:
   """One bar chart per column (runs side by side); missing values left out."""
-  import matplotlib  # pylint: disable=g-import-not-at-top
-  matplotlib.use("Agg")
+  from tfflowgan.evaluation import plots  # pylint: disable=g-import-not-at-top (sets Agg)
   import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
   names = list(rows)
   fig, axes = plt.subplots(1, len(COLUMNS), figsize=(3.2 * len(COLUMNS), 3.6))
@@ -134,7 +133,4 @@ def save_comparison_plot(rows: Dict[str, Dict[str, object]], path: str) -> str:
       ax.set_yscale("log")
     ax.set_title(header, fontsize=9)
   fig.text(0.01, 0.01, "  ".join(f"{i + 1}: {n}" for i, n in enumerate(names)), fontsize=8)
-  fig.tight_layout(rect=(0, 0.06, 1, 1))
-  fig.savefig(path, dpi=100)
-  plt.close(fig)
-  return path
+  return plots.save_figure(fig, path, rect=(0, 0.06, 1, 1))

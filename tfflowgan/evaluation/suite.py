@@ -392,10 +392,7 @@ def _plot_vs_sigma(path, sigmas, curves: dict, ylabel: str, lines: dict) -> str:
   ax.set_xlabel("Parzen bandwidth sigma")
   ax.set_ylabel(ylabel)
   ax.legend()
-  fig.tight_layout()
-  fig.savefig(path, dpi=100)
-  plt.close(fig)
-  return path
+  return plots.save_figure(fig, path)
 
 
 def jsonable(value):
