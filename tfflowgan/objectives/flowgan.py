@@ -48,9 +48,10 @@ from tfflowgan.data.units import bits_per_dim
 from tfflowgan.objectives import adversarial_losses as al
 from tfflowgan.objectives.common import (adam, mean_metrics, replica_mean,
                                          update_likelihood_metrics)
+from tfflowgan.objectives.mle import FlowModel
 
 
-class FlowGAN(keras.Model):
+class FlowGAN(FlowModel):
   """Flow generator + critic trained as described in the module doc.
 
   Args:
@@ -119,21 +120,6 @@ class FlowGAN(keras.Model):
     else:
       critic(dummy)
     optimizer.build(critic.trainable_variables)
-
-  @property
-  def metrics(self):
-    return list(self.metric_means.values())
-
-  # Densities and samples.
-  def call(self, x):
-    return self.generator.log_prob(x)
-
-  def log_prob(self, x):
-    """Exact log-density of x in [0, 1]^D (nats)."""
-    return self.generator.log_prob(x)
-
-  def sample_images(self, n, seed=None):
-    return tf.clip_by_value(self.generator.sample(n, seed=seed), 0.0, 1.0)
 
   # Random draws (methods, so tests can make them deterministic).
   def sample_latent(self, n):

@@ -8,7 +8,26 @@ from tfflowgan.objectives.common import (adam, mean_metrics, replica_mean,
                                          update_likelihood_metrics)
 
 
-class FlowMLE(keras.Model):
+class FlowModel(keras.Model):
+  """What every model of a flow generator shares: its exact density as the
+  model's output, samples, and epoch means kept in `self.metric_means`."""
+
+  @property
+  def metrics(self):
+    return list(self.metric_means.values())
+
+  def call(self, x):
+    return self.generator.log_prob(x)
+
+  def log_prob(self, x):
+    """Exact log-density of x in [0, 1]^D (nats)."""
+    return self.generator.log_prob(x)
+
+  def sample_images(self, n, seed=None):
+    return tf.clip_by_value(self.generator.sample(n, seed=seed), 0.0, 1.0)
+
+
+class FlowMLE(FlowModel):
   """Minimizes NLL = -log p(x) of dequantized data under the flow (eq. 1).
 
   Metrics `nll` (nats per example) and `bits_per_dim` are in the discrete-data
@@ -23,16 +42,6 @@ class FlowMLE(keras.Model):
     self.g_optimizer = optimizer or adam()
     self.g_optimizer.build(self.generator.trainable_variables)
     self.metric_means = mean_metrics("nll", "bits_per_dim")
-
-  @property
-  def metrics(self):
-    return list(self.metric_means.values())
-
-  def call(self, x):
-    return self.generator.log_prob(x)
-
-  def log_prob(self, x):
-    return self.generator.log_prob(x)
 
   def _update(self, log_p):
     update_likelihood_metrics(self.metric_means, log_p, self.spec)
@@ -49,9 +58,6 @@ class FlowMLE(keras.Model):
 
   def test_step(self, x):
     return self._update(self.generator.log_prob(x))
-
-  def sample_images(self, n, seed=None):
-    return tf.clip_by_value(self.generator.sample(n, seed=seed), 0.0, 1.0)
 
 
 @gin.configurable
