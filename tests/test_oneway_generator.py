@@ -171,3 +171,45 @@ def test_output_scale_adds_n_log_scale_and_critic_input_scale():
   d0, d1 = mlp_critic((n,)), mlp_critic((n,), input_scale=1 / c)
   d1.set_weights(d0.get_weights())
   np.testing.assert_allclose(d1(x1).numpy(), d0(x0).numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_softmax_last_layer_is_a_soft_choice_among_learned_points():
+  """mlp_network(last_activation='softmax'): y = W softmax(h(u)) + b. With the
+  softmax logits scaled up, almost every u maps to (near) one of the K rows of
+  W shifted by b (all but the rare u near a tie of two logits; before the
+  scaling, none does), and the exact log-det still matches numpy's slogdet."""
+  n, k = 2, 6
+  net = oneway.mlp_network(n, hidden=(16, k), activation="tanh", last_activation="softmax")
+  hidden = keras.Model(net.inputs, net.layers[-2].output)
+  u = tf.random.stateless_normal([64, n], seed=[4, 2])
+  probs = hidden(u).numpy()
+  np.testing.assert_allclose(probs.sum(-1), 1.0, rtol=1e-5)
+  assert (probs > 0).all()
+  gate, out = net.layers[-2], net.layers[-1]
+  points = out.kernel.numpy() + out.bias.numpy()  # [k, n]
+  near = lambda y: np.linalg.norm(y[:, None] - points[None], axis=-1).min(1) < (
+      1e-3 * np.abs(points).max())
+  assert near(net(u).numpy()).mean() < 0.05
+  gate.kernel.assign(gate.kernel * 1000.0)
+  gate.bias.assign(gate.bias * 1000.0)
+  assert near(net(u).numpy()).mean() > 0.95
+  gate.kernel.assign(gate.kernel / 1000.0)
+  gate.bias.assign(gate.bias / 1000.0)
+  _, logdet = oneway.log_abs_det_exact(net, u[:6])
+  np.testing.assert_allclose(logdet.numpy(), full_jacobian_slogdet(net, u[:6]), atol=1e-3)
+  plain = oneway.mlp_network(n, hidden=(16, k), activation="tanh")
+  assert plain.layers[-2].activation is not keras.activations.softmax
+
+
+def test_exact_logdet_of_singular_2d_jacobian_is_floored_and_differentiable():
+  """A rank-1 2 x 2 Jacobian: log|det| is the floor log 1e-30 and its gradient
+  is finite (slogdet's gradient would raise: the matrix is not invertible)."""
+  net = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+  net.layers[0].kernel.assign([[1.0, 2.0], [2.0, 4.0]])
+  with tf.GradientTape() as tape:
+    _, logdet = oneway.log_abs_det_exact(net, tf.ones([3, 2]))
+    loss = tf.reduce_sum(logdet)
+  np.testing.assert_allclose(logdet.numpy(), np.log(1e-30), rtol=1e-6)
+  grads = tape.gradient(loss, oneway.tape_sources(net.trainable_variables),
+                        unconnected_gradients=tf.UnconnectedGradients.ZERO)
+  assert all(np.isfinite(g.numpy()).all() for g in grads)

@@ -63,12 +63,21 @@ def random_unit_vectors(shape, dtype=tf.float32):
 
 
 def log_abs_det_exact(fn, u, training=False):
-  """(x, log|det d fn(u)/du|): slogdet of `batch_jacobian` (n x n per example)."""
+  """(x, log|det d fn(u)/du|): slogdet of `batch_jacobian` (n x n per example).
+
+  For n = 2 the determinant is written out, J00 J11 - J01 J10, and |det| is
+  floored at 1e-30 (log|det| >= -69): a numerically singular Jacobian (e.g. a
+  saturated softmax layer) then gives a finite value and gradient, where
+  slogdet's gradient (a matrix inverse) raises.
+  """
   with tf.GradientTape() as tape:
     tape.watch(u)
     x = fn(u, training=training)
     flat = tf.reshape(x, [tf.shape(u)[0], -1])
   jac = tape.batch_jacobian(flat, u)
+  if jac.shape[-1] == 2:
+    det = jac[:, 0, 0] * jac[:, 1, 1] - jac[:, 0, 1] * jac[:, 1, 0]
+    return x, tf.math.log(tf.maximum(tf.abs(det), 1e-30))
   _, logdet = tf.linalg.slogdet(jac)
   return x, logdet
 
@@ -175,8 +184,14 @@ def check_min_width(network, n: int):
 @gin.configurable
 def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
                 activation: str = "leaky_relu", output_scale: float = 1.0,
-                name: str = "g_n_mlp"):
+                last_activation: Optional[str] = None, name: str = "g_n_mlp"):
   """g_n for flat data: Dense layers of `hidden` units (each >= n), linear output.
+
+  last_activation: activation of the last hidden layer (default `activation`).
+  'softmax' makes the output a soft choice among K learned points plus a
+  smooth offset, y = W softmax(h) + b: a map that can put its mass on K
+  separated modes (each softmax cell of z-space onto one), which a smooth
+  tanh / ReLU map from a Gaussian does only with steep staircases.
 
   output_scale: a fixed factor on the output, the data's scale (e.g. 4 for the
   grid in [-4, 4]^2), so the weights work at unit scale; its n log(scale)
@@ -184,8 +199,9 @@ def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
   """
   inputs = keras.Input((num_dims,))
   h = inputs
-  for units in hidden:
-    h = keras.layers.Dense(units, activation=activation)(h)
+  for i, units in enumerate(hidden):
+    last = i == len(hidden) - 1 and last_activation is not None
+    h = keras.layers.Dense(units, activation=last_activation if last else activation)(h)
   outputs = keras.layers.Dense(num_dims)(h)
   if output_scale != 1.0:
     outputs = keras.layers.Rescaling(float(output_scale))(outputs)
