@@ -86,7 +86,9 @@ def test_fit_final_metrics_and_samples():
   history = model.fit(ds, epochs=1, verbose=0).history
   assert "log_zeta" in history  # updated by the built-in UpdateLogZeta callback
   out = model.final_metrics(ds)
-  assert {"log_zeta", "test_nll", "modes", "high_quality"} <= set(out)
+  assert {"log_zeta", "test_nll", "modes", "high_quality", "density_modes",
+          "density_high_quality"} <= set(out)
+  assert 0.0 <= out["density_high_quality"] <= 100.0
   assert out["log_zeta"] == pytest.approx(history["log_zeta"][-1])
   s = model.sample_images(7, seed=tf.constant([1, 2]))
   np.testing.assert_array_equal(s, model.sample_images(7, seed=tf.constant([1, 2])))

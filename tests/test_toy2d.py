@@ -75,3 +75,27 @@ def test_density_plot_writes_png(tmp_path):
       str(tmp_path / "ring.png"), lambda x: toy2d.log_prob("ring", x).numpy(),
       toy2d.sample("ring", 200), extent=modes2d.mixture_extent("ring"), resolution=50)
   assert (tmp_path / "ring.png").stat().st_size > 1000 and path.endswith(".png")
+
+
+@pytest.mark.parametrize("name", ["ring", "grid"])
+def test_density_quality_of_true_single_mode_and_broad_densities(name):
+  """density_quality on the mixture's own log-density: all modes, ~98.9% of
+  the mass (P[chi2_2 <= 9]); one component alone: 1 mode, same share; a broad
+  N(0, 2^2 I): the closed form sum_k disc mass ~ K pi (3 std)^2 p(mu_k) (small)."""
+  m = toy2d.get_mixture(name)
+  fair = 100 * (1 - np.exp(-4.5))
+  r = modes2d.density_quality(name, lambda x: toy2d.log_prob(name, x))
+  assert r["density_modes"] == m.num_modes
+  assert abs(r["density_high_quality"] - fair) < 0.5
+  mu = m.means[3]
+  one = lambda x: -np.sum((x - mu) ** 2, -1) / (2 * m.std ** 2)
+  r = modes2d.density_quality(name, one)
+  assert r["density_modes"] == 1 and abs(r["density_high_quality"] - fair) < 0.5
+  broad = lambda x: -np.sum(x ** 2, -1) / 8.0
+  mass = np.exp(-np.sum(m.means.astype(np.float64) ** 2, -1) / 8.0)
+  # Normalized on the evaluation square; Riemann sum for the normalizer.
+  xs = np.linspace(m.means.min() - 0.5, m.means.max() + 0.5, 2001)
+  z = np.trapezoid(np.exp(-xs ** 2 / 8.0), xs) ** 2
+  expected = 100 * np.sum(mass * np.pi * (3 * m.std) ** 2) / z
+  r = modes2d.density_quality(name, broad)
+  assert abs(r["density_high_quality"] - expected) < 0.1 * expected + 0.05

@@ -341,7 +341,8 @@ class OneWayFlowGAN(keras.Model):
   def final_metrics(self, test_batches):
     """log zeta (the stored estimate; estimated now if it never was), test NLL
     under P_D; 2D mixtures add VEEGAN's modes and % high-quality samples over
-    2,500 generated points."""
+    2,500 generated points, and the same metric for P_D itself
+    (`modes2d.density_quality`: density_modes, density_high_quality)."""
     if not getattr(self, "log_zeta_estimated", False):
       self.update_log_zeta()
     out = {"log_zeta": float(self.log_zeta.numpy())}
@@ -353,6 +354,8 @@ class OneWayFlowGAN(keras.Model):
     if self.spec.name in toy2d.MIXTURES:
       samples = self.sample_images(modes2d.NUM_EVAL_POINTS)
       out.update(modes2d.mixture_metrics(self.spec.name, samples))
+      out.update(modes2d.density_quality(
+          self.spec.name, lambda g: self._energy_fn(tf.constant(g)).numpy()))
     return out
 
 
