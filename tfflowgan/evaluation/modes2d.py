@@ -22,13 +22,18 @@ from tfflowgan.evaluation import plots
 NUM_EVAL_POINTS = 2500
 
 
+def nearest_mode(points, means, radius: float):
+  """(index of each point's nearest mean [N], whether it lies within `radius`
+  of it [N]); distances in the points' dtype."""
+  dist = np.linalg.norm(points[:, None, :] - means[None].astype(points.dtype), axis=-1)
+  nearest = dist.argmin(axis=1)
+  return nearest, dist[np.arange(len(points)), nearest] <= radius
+
+
 def modes_and_quality(points, means, std: float, num_std: float = 3.0) -> Dict[str, float]:
   """{'modes': modes covered, 'high_quality': % of points within num_std * std}."""
   p = np.asarray(points, np.float64).reshape(-1, 2)
-  mu = np.asarray(means, np.float64)
-  dist = np.linalg.norm(p[:, None, :] - mu[None], axis=-1)  # [N, K]
-  nearest = dist.argmin(axis=1)
-  good = dist[np.arange(len(p)), nearest] <= num_std * std
+  nearest, good = nearest_mode(p, np.asarray(means, np.float64), num_std * std)
   return {"modes": int(len(np.unique(nearest[good]))),
           "high_quality": float(100.0 * good.mean()) if len(p) else 0.0}
 
@@ -61,9 +66,7 @@ def density_quality(mixture, log_density: Callable, resolution: Optional[float] 
                          for i in range(0, len(grid), chunk)])
   w = np.exp(logp - logp.max())
   w /= w.sum()
-  dist = np.linalg.norm(grid[:, None, :] - m.means[None].astype(np.float32), axis=-1)
-  nearest = dist.argmin(axis=1)
-  good = dist[np.arange(len(grid)), nearest] <= 3.0 * m.std
+  nearest, good = nearest_mode(grid, m.means, 3.0 * m.std)
   per_mode = np.bincount(nearest[good], w[good], minlength=m.num_modes)
   return {"density_high_quality": float(100.0 * w[good].sum()),
           "density_modes": int((per_mode >= 0.1 / m.num_modes).sum())}

@@ -170,6 +170,10 @@ class OneWayFlowGAN(keras.Model):
     """D(x) / w: the unnormalized log-density of P_D (eq. 15), shape [B]."""
     return tf.reshape(self.critic(x, training=training), [-1]) / self.entropy_weight
 
+  def energy_numpy(self, x):
+    """`energy` of a numpy batch, traced once per shape, as numpy."""
+    return self._energy_fn(tf.convert_to_tensor(x)).numpy()
+
   def log_prob(self, x):
     """log P_D(x) = D(x)/w - log zeta with the stored estimate of log zeta."""
     return self.energy(x) - self.log_zeta
@@ -315,8 +319,7 @@ class OneWayFlowGAN(keras.Model):
     s = int(num_samples or self.num_eval_zeta_samples)
     chunk = chunk_size or (10000 if self.spec.num_dims <= 64 else 256)
     with self.averaged_generator():
-      value = partition.estimate_log_zeta(lambda y: self._energy_fn(y).numpy(),
-                                          self.proposal(), s, chunk)
+      value = partition.estimate_log_zeta(self.energy_numpy, self.proposal(), s, chunk)
     self.log_zeta.assign(value)
     self.log_zeta_estimated = True
     return value
@@ -354,8 +357,7 @@ class OneWayFlowGAN(keras.Model):
     if self.spec.name in toy2d.MIXTURES:
       samples = self.sample_images(modes2d.NUM_EVAL_POINTS)
       out.update(modes2d.mixture_metrics(self.spec.name, samples))
-      out.update(modes2d.density_quality(
-          self.spec.name, lambda g: self._energy_fn(tf.constant(g)).numpy()))
+      out.update(modes2d.density_quality(self.spec.name, self.energy_numpy))
     return out
 
 
