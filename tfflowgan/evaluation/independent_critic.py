@@ -72,13 +72,18 @@ def _draw(source: ArrayOrSampler, n: int, rng: np.random.Generator) -> np.ndarra
 
 
 def train_critic(real: np.ndarray, fake: ArrayOrSampler,
-                 settings: Optional[CriticSettings] = None, log_every: int = 100):
+                 settings: Optional[CriticSettings] = None, log_every: int = 100,
+                 critic: Optional[keras.Model] = None,
+                 score: Optional[Callable[[keras.Model], Callable]] = None):
   """Trains a fresh critic to maximize mean f(real) - mean f(fake).
 
   real: array [N, ...]; fake: an array of generated samples (batches drawn
   with replacement) or a sampler `n -> [n, ...]`. Returns (critic, history)
   with history {'step': [...], 'wasserstein': [...]} (the batch estimate,
   averaged over each `log_every` steps).
+  critic: a built critic to train instead of `build_critic(settings)`;
+  score: critic -> f, called under the gradient tape each step (default
+  x -> critic(x, training=True); e.g. a conditional critic's f(x, x_e)).
   """
   s = settings or CriticSettings()
   if s.loss not in ("wgan", "wgan_gp"):
@@ -87,14 +92,15 @@ def train_critic(real: np.ndarray, fake: ArrayOrSampler,
   keras.utils.set_random_seed(s.seed)
   rng = np.random.default_rng(s.seed)
   real = np.asarray(real, np.float32)
-  critic = build_critic(real.shape[1:], s)
+  critic = critic if critic is not None else build_critic(real.shape[1:], s)
   opt = _optimizer(s)
   opt.build(critic.trainable_variables)
-  f = lambda x: critic(x, training=True)
+  score = score or (lambda c: lambda x: c(x, training=True))
 
   @tf.function
   def step(x_real, x_fake, eps):
     with tf.GradientTape() as tape:
+      f = score(critic)
       real_scores, fake_scores = f(x_real), f(x_fake)
       loss = critic_loss(real_scores, fake_scores)
       if use_gp:

@@ -45,6 +45,7 @@ import tensorflow as tf
 
 from tfflowgan import critics
 from tfflowgan.data.units import bits_per_dim
+from tfflowgan.evaluation import independent_critic as ic
 from tfflowgan.objectives import adversarial_losses as al
 from tfflowgan.objectives.common import (adam, mean_metrics, replica_mean,
                                          update_likelihood_metrics)
@@ -113,13 +114,14 @@ class FlowGAN(FlowModel):
     names += ["independent_wasserstein"] if eval_critic is not None else []
     self.metric_means = mean_metrics(*names)
 
-  def _build_critic(self, critic, optimizer):
+  def _build_critic(self, critic, optimizer=None):
     dummy = tf.zeros((1,) + tuple(self.spec.shape))
     if self._conditional(critic):
       critic.score(dummy, critic.embed(dummy))
     else:
       critic(dummy)
-    optimizer.build(critic.trainable_variables)
+    if optimizer is not None:
+      optimizer.build(critic.trainable_variables)
 
   # Random draws (methods, so tests can make them deterministic).
   def sample_latent(self, n):
@@ -314,10 +316,11 @@ class FlowGAN(FlowModel):
     half of x_test ([0, 1] images) vs a pool of samples, then eq. 6 on the other
     half vs fresh samples. The same protocol for every model, so MLE, ADV and
     Hybrid runs compare; held-out, so critic overfitting lowers the estimate
-    instead of inflating it."""
+    instead of inflating it. The training loop is the independent critic's
+    (`evaluation.independent_critic.train_critic`)."""
     rng = np.random.default_rng(seed)
     perm = rng.permutation(len(x_test))
-    fit_x = self.to_critic(x_test[perm[:len(x_test) // 2]])
+    fit_x = np.asarray(self.to_critic(x_test[perm[:len(x_test) // 2]]))
     eval_x = self.to_critic(x_test[perm[len(x_test) // 2:]])
     pool = lambda n, i: np.concatenate([self.to_critic(self._final_samples(
         min(500, n - s), tf.constant([seed + 1, i * 10**6 + s]))[0]).numpy()
@@ -325,22 +328,12 @@ class FlowGAN(FlowModel):
     fit_g, eval_g = pool(max(min_samples, len(fit_x)), 0), pool(max(min_samples, len(eval_x)), 1)
     x_e = tf.constant(pool(self.num_extra_samples, 2))
     critic = self.heldout_critic(self.spec.shape)
-    optimizer = keras.optimizers.Adam(1e-4, beta_1=0.5, beta_2=0.9)
-    self._build_critic(critic, optimizer)
-
-    @tf.function
-    def step(x_r, x_g, eps):
-      with tf.GradientTape() as tape:
-        f = self.critic_fn(critic, x_e, training=True)
-        loss = al.wgan_critic_loss(f(x_r), f(x_g)) + 10.0 * al.gradient_penalty(
-            f, x_r, x_g, eps)
-      grads = tape.gradient(loss, critic.trainable_variables)
-      optimizer.apply_gradients(zip(grads, critic.trainable_variables))
-
-    for _ in range(self.heldout_critic_steps):
-      step(tf.gather(fit_x, rng.integers(len(fit_x), size=batch)),
-           tf.constant(fit_g[rng.integers(len(fit_g), size=batch)]),
-           tf.constant(rng.uniform(size=batch), tf.float32))
+    self._build_critic(critic)
+    settings = ic.CriticSettings(loss="wgan_gp", steps=self.heldout_critic_steps,
+                                 batch_size=batch, learning_rate=1e-4, gp_weight=10.0,
+                                 seed=seed)
+    ic.train_critic(fit_x, fit_g, settings, critic=critic,
+                    score=lambda c: self.critic_fn(c, x_e, training=True))
     f = self.critic_fn(critic, x_e)
     return float(al.wasserstein_estimate(f(eval_x), f(tf.constant(eval_g))))
 
