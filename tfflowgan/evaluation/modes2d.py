@@ -44,6 +44,11 @@ def mixture_metrics(mixture, points) -> Dict[str, float]:
   return modes_and_quality(points, m.means, m.std)
 
 
+def _grid_points(xs, ys):
+  """The points of the grid xs x ys, [len(ys) * len(xs), 2] float32, row by row."""
+  return np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2).astype(np.float32)
+
+
 def density_quality(mixture, log_density: Callable, resolution: Optional[float] = None,
                     margin: float = 0.5, chunk: int = 200000) -> Dict[str, float]:
   """The same metric for a density instead of samples (e.g. P_D of a critic).
@@ -59,9 +64,9 @@ def density_quality(mixture, log_density: Callable, resolution: Optional[float] 
   """
   m = get_mixture(mixture)
   res = float(resolution or m.std / 3.0)
-  lo, hi = m.means.min() - margin, m.means.max() + margin
+  lo, hi, _, _ = mixture_extent(mixture, margin)
   xs = np.arange(lo, hi, res) + res / 2
-  grid = np.stack(np.meshgrid(xs, xs), -1).reshape(-1, 2).astype(np.float32)
+  grid = _grid_points(xs, xs)
   logp = np.concatenate([np.asarray(log_density(grid[i:i + chunk]), np.float64).reshape(-1)
                          for i in range(0, len(grid), chunk)])
   w = np.exp(logp - logp.max())
@@ -86,7 +91,7 @@ def save_density_and_samples(path: str, log_density: Optional[Callable] = None,
   x0, x1, y0, y1 = extent
   if log_density is not None:
     xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
-    grid = np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2).astype(np.float32)
+    grid = _grid_points(xs, ys)
     z = np.asarray(log_density(grid), np.float64).reshape(resolution, resolution)
     z = np.maximum(z, np.nanmax(z) - 30.0)
     im = ax.imshow(z, origin="lower", extent=extent, cmap="viridis", aspect="equal")
