@@ -1,5 +1,6 @@
 """One-way flow objective: eq. 16 / 17 losses, train_step, stored log zeta."""
 
+import gin
 import keras
 import numpy as np
 import pytest
@@ -125,6 +126,18 @@ def test_generator_tempering_schedule_and_loss():
     np.testing.assert_allclose(model.generator_loss(y, logdet).numpy(), ref, rtol=1e-5)
 
 
+def test_generator_tempering_to_a_final_temperature_below_one():
+  """With anneal_end T1 < 1, T falls from T0 to T1 and stays there; without a
+  schedule (anneal_steps 0) T is T1 from the start."""
+  t0, t1, steps = 4.0, 0.5, 100
+  model = small_model(anneal_start=t0, anneal_end=t1, anneal_steps=steps)
+  for done, temp in ((0, t0), (50, 0.5 * (t0 + t1)), (steps, t1), (5 * steps, t1)):
+    model.g_optimizer.iterations.assign(done)
+    np.testing.assert_allclose(float(model.temperature()), temp, rtol=1e-6)
+  np.testing.assert_allclose(float(small_model(anneal_end=t1).temperature()), t1)
+  np.testing.assert_allclose(float(small_model().temperature()), 1.0)
+
+
 def test_instance_noise_schedule():
   """sigma(t) = sigma0 (1 - t / M) on the discriminator's data, 0 from M on."""
   model = small_model(data_noise=0.3, data_noise_steps=100)
@@ -161,9 +174,30 @@ def test_bad_settings_raise():
     oneway.oneway_model(RING, ema_decay=1.0)
   with pytest.raises(ValueError):
     oneway.oneway_model(RING, anneal_start=0.5, anneal_steps=10)
+  for end in (0.0, 1.5):
+    with pytest.raises(ValueError):
+      oneway.oneway_model(RING, anneal_end=end)
   with pytest.raises(ValueError):
     oneway.oneway_model(RING, data_noise=-1.0, data_noise_steps=10)
   with pytest.raises(ValueError):
     oneway.oneway_model(RING, critic="nope")
   with pytest.raises(ValueError):
     oneway.oneway_model(RING, logdet="nope")
+
+
+def test_generator_learning_rate_drop():
+  """The generator's Adam rate is lr0 decay^t, times the drop factor from
+  generator update `g_lr_drop_step` on; the critic's rate does not drop."""
+  lr0, decay, drop_step, factor = 1e-3, 0.999, 50, 0.3
+  gin.bind_parameter("adam.decay_rate", decay)
+  try:
+    model = small_model(g_lr_drop_step=drop_step, g_lr_drop_factor=factor)
+  finally:
+    gin.clear_config()
+  for t in (0, 49, 50, 200):
+    model.g_optimizer.iterations.assign(t)
+    model.d_optimizer.iterations.assign(t)
+    expected = lr0 * decay ** t * (factor if t >= drop_step else 1.0)
+    np.testing.assert_allclose(float(model.g_optimizer.learning_rate), expected, rtol=1e-5)
+    np.testing.assert_allclose(float(model.d_optimizer.learning_rate), lr0 * decay ** t,
+                               rtol=1e-5)

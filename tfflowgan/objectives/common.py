@@ -7,13 +7,36 @@ import tensorflow as tf
 from tfflowgan.data.units import bits_per_dim, discrete_nll
 
 
+class DecayWithDrop(keras.optimizers.schedules.LearningRateSchedule):
+  """lr(t) = lr0 * decay_rate^t, times drop_factor from update `drop_step` on
+  (t counts the optimizer's own updates)."""
+
+  def __init__(self, initial_learning_rate, decay_rate=1.0, drop_step=0, drop_factor=1.0):
+    self.initial_learning_rate = float(initial_learning_rate)
+    self.decay_rate, self.drop_step = float(decay_rate), int(drop_step)
+    self.drop_factor = float(drop_factor)
+
+  def __call__(self, step):
+    t = tf.cast(step, tf.float32)
+    lr = self.initial_learning_rate * tf.pow(self.decay_rate, t)
+    return tf.where(t >= float(self.drop_step), lr * self.drop_factor, lr)
+
+  def get_config(self):
+    return {"initial_learning_rate": self.initial_learning_rate,
+            "decay_rate": self.decay_rate, "drop_step": self.drop_step,
+            "drop_factor": self.drop_factor}
+
+
 @gin.configurable
 def adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, decay_rate=1.0,
-         clipnorm=None):
+         clipnorm=None, drop_step=0, drop_factor=1.0):
   """Adam with an optional exponential learning-rate decay per step
-  (Flow-GAN: lr * 0.999995^step)."""
+  (Flow-GAN: lr * 0.999995^step) and an optional drop: the rate times
+  `drop_factor` from update `drop_step` on (`DecayWithDrop`)."""
   lr = learning_rate
-  if decay_rate != 1.0:
+  if drop_factor != 1.0:
+    lr = DecayWithDrop(learning_rate, decay_rate, drop_step, drop_factor)
+  elif decay_rate != 1.0:
     lr = keras.optimizers.schedules.ExponentialDecay(learning_rate, 1, decay_rate)
   return keras.optimizers.Adam(lr, beta_1=beta_1, beta_2=beta_2, clipnorm=clipnorm)
 

@@ -31,12 +31,16 @@ off by default, used by the 2D configs (see them for why):
   estimate of zeta misses it and training diverges).
 - `r1_weight`: R1 gradient penalty on data; `generator_steps` > 1.
 - `anneal_start` T0 > 1, `anneal_steps` N (generator tempering): the
-  generator's entropy weight is w T(t), T falling linearly from T0 to 1 over
-  the first N generator updates and 1 after. The generator then targets
-  P_D^(1/T) (eq. 17 with D/T), a flattened P_D that a generator can spread
-  over before it sharpens onto the modes; from step N on the objective is the
-  paper's. The discriminator's loss and P_D = exp(D/w)/zeta never change
-  (importance sampling is unbiased under any proposal).
+  generator's entropy weight is w T(t), T falling linearly from T0 to T1 =
+  `anneal_end` (default 1) over the first N generator updates and T1 after.
+  The generator then targets P_D^(1/T) (eq. 17 with D/T), a flattened P_D
+  that a generator can spread over before it sharpens onto the modes; with
+  T1 = 1, from step N on the objective is the paper's. T1 < 1 makes the
+  generator target the sharpened P_D^(1/T1) (low-temperature sampling, as
+  the truncation trick of GANs: sharper samples for some diversity); P_D
+  itself is then still the model of the data, the generator its sampler.
+  The discriminator's loss and P_D = exp(D/w)/zeta never change (importance
+  sampling is unbiased under any proposal).
 - `ema_decay` beta > 0: an exponential moving average of the generator's
   weights (Polyak averaging, Yazici et al. 2019) is kept, and the averaged
   generator is the one that samples (`sample_images`, the 2D metric, export)
@@ -47,6 +51,9 @@ off by default, used by the 2D configs (see them for why):
   from sigma0 to 0 over the first M discriminator updates: P_D first learns a
   blurred target whose modes are joined, then sharpens onto the data. From
   step M on the objective is the paper's.
+- `g_lr_drop_step`, `g_lr_drop_factor` (of `oneway_model`): the generator's
+  Adam rate drops by the factor at that generator update, for the late phase
+  in which samples must stay inside modes a few hundredths wide.
 """
 
 import contextlib
@@ -106,8 +113,8 @@ class OneWayFlowGAN(keras.Model):
     r1_weight: gamma of the optional R1 penalty on D (not in the paper; 0 = off).
     base_weight, base_scale: optional defensive share a of zeta estimated from
       N(0, base_scale^2 I) samples (not in the paper; 0 = off; module doc).
-    anneal_start, anneal_steps: generator tempering T0 -> 1 over N generator
-      updates (not in the paper; 1 / 0 = off; module doc).
+    anneal_start, anneal_steps, anneal_end: generator tempering T0 -> T1 over
+      N generator updates (not in the paper; 1 / 0 / 1 = off; module doc).
     data_noise, data_noise_steps: instance noise sigma0 -> 0 over M
       discriminator updates (not in the paper; 0 / 0 = off; module doc).
     ema_decay: generator weight averaging for sampling and the stored log zeta
@@ -120,7 +127,7 @@ class OneWayFlowGAN(keras.Model):
                num_zeta_samples=1, d_optimizer=None, g_optimizer=None,
                critic_steps=1, generator_steps=1, r1_weight=0.0,
                base_weight=0.0, base_scale=1.0, anneal_start=1.0, anneal_steps=0,
-               data_noise=0.0, data_noise_steps=0, ema_decay=0.0,
+               anneal_end=1.0, data_noise=0.0, data_noise_steps=0, ema_decay=0.0,
                num_eval_zeta_samples=10000, eval_logdet_samples=None, **kwargs):
     super().__init__(**kwargs)
     self.generator, self.critic, self.spec = generator, critic, spec
@@ -130,10 +137,11 @@ class OneWayFlowGAN(keras.Model):
     self.generator_steps = int(generator_steps)
     self.r1_weight = float(r1_weight)
     self.base_weight, self.base_scale = float(base_weight), float(base_scale)
-    if anneal_start < 1.0 or anneal_steps < 0:
-      raise ValueError(f"need anneal_start >= 1 and anneal_steps >= 0, got "
-                       f"{anneal_start}, {anneal_steps}")
+    if not 0.0 < anneal_end <= 1.0 or anneal_start < 1.0 or anneal_steps < 0:
+      raise ValueError(f"need 0 < anneal_end <= 1 <= anneal_start and anneal_steps "
+                       f">= 0, got {anneal_end}, {anneal_start}, {anneal_steps}")
     self.anneal_start, self.anneal_steps = float(anneal_start), int(anneal_steps)
+    self.anneal_end = float(anneal_end)
     if data_noise < 0 or data_noise_steps < 0:
       raise ValueError(f"need data_noise >= 0 and data_noise_steps >= 0, got "
                        f"{data_noise}, {data_noise_steps}")
@@ -211,12 +219,12 @@ class OneWayFlowGAN(keras.Model):
     return 0.5 * self.r1_weight * tf.reduce_mean(tf.reduce_sum(tf.square(grad), -1))
 
   def temperature(self):
-    """T(t) of the generator tempering: T0 -> 1 linearly over `anneal_steps`
-    generator updates, then 1."""
-    if not self.anneal_steps or self.anneal_start == 1.0:
-      return tf.constant(1.0)
+    """T(t) of the generator tempering: T0 -> T1 linearly over `anneal_steps`
+    generator updates, then T1 (T1 when `anneal_steps` is 0)."""
+    if not self.anneal_steps or self.anneal_start == self.anneal_end:
+      return tf.constant(self.anneal_end)
     left = _fraction_left(self.g_optimizer, self.anneal_steps)
-    return 1.0 + (self.anneal_start - 1.0) * left
+    return self.anneal_end + (self.anneal_start - self.anneal_end) * left
 
   def noisy(self, x):
     """x + sigma(t) eps, sigma falling linearly from `data_noise` to 0 over
@@ -376,8 +384,9 @@ def oneway_model(spec, generator="mlp", critic="mlp", latent_dim=None,
                  logdet_samples=1, d_learning_rate=1e-5, g_learning_rate=5e-4,
                  beta_1=0.9, beta_2=0.999, critic_steps=1, generator_steps=1,
                  r1_weight=0.0, base_weight=0.0, base_scale=1.0,
-                 anneal_start=1.0, anneal_steps=0, data_noise=0.0, data_noise_steps=0,
-                 ema_decay=0.0, num_eval_zeta_samples=10000, eval_logdet_samples=None,
+                 anneal_start=1.0, anneal_steps=0, anneal_end=1.0, data_noise=0.0,
+                 data_noise_steps=0, ema_decay=0.0, num_eval_zeta_samples=10000,
+                 eval_logdet_samples=None, g_lr_drop_step=0, g_lr_drop_factor=1.0,
                  jit_compile=False):
   """gin builder: a built, compiled `OneWayFlowGAN` for `spec`.
 
@@ -386,6 +395,10 @@ def oneway_model(spec, generator="mlp", critic="mlp", latent_dim=None,
   latent_dim: d (default n); logdet: 'exact' or 'jvp'; logdet_samples: K
   directions v per Jv estimate (1 = one sample); Adam rates default to the
   paper's (App. C.2: D 1e-5, G 5e-4; PyTorch betas 0.9, 0.999).
+  g_lr_drop_step, g_lr_drop_factor: the generator's rate times the factor
+  from that generator update on (not in the paper; 1 = off): Adam moves
+  each weight by about the rate per step whatever the gradient's size, so
+  once samples sit in modes a few std wide the late steps must be small.
   """
   gen = oneway_generator(spec, network=generator, latent_dim=latent_dim,
                          logdet=logdet, logdet_samples=logdet_samples)
@@ -395,14 +408,17 @@ def oneway_model(spec, generator="mlp", critic="mlp", latent_dim=None,
     d = dcgan_critic(spec.shape)
   else:
     raise ValueError(f"critic must be 'mlp' or 'dcgan', got {critic!r}")
+  g_drop = {}
+  if g_lr_drop_factor != 1.0:
+    g_drop = dict(drop_step=g_lr_drop_step, drop_factor=g_lr_drop_factor)
   model = OneWayFlowGAN(
       gen, d, spec, entropy_weight=entropy_weight,
       num_zeta_samples=num_zeta_samples,
       d_optimizer=adam(d_learning_rate, beta_1=beta_1, beta_2=beta_2),
-      g_optimizer=adam(g_learning_rate, beta_1=beta_1, beta_2=beta_2),
+      g_optimizer=adam(g_learning_rate, beta_1=beta_1, beta_2=beta_2, **g_drop),
       critic_steps=critic_steps, generator_steps=generator_steps,
       r1_weight=r1_weight, base_weight=base_weight, base_scale=base_scale,
-      anneal_start=anneal_start, anneal_steps=anneal_steps,
+      anneal_start=anneal_start, anneal_steps=anneal_steps, anneal_end=anneal_end,
       data_noise=data_noise, data_noise_steps=data_noise_steps, ema_decay=ema_decay,
       num_eval_zeta_samples=num_eval_zeta_samples,
       eval_logdet_samples=eval_logdet_samples)
