@@ -177,6 +177,9 @@ def test_bad_settings_raise():
   for end in (0.0, 1.5):
     with pytest.raises(ValueError):
       oneway.oneway_model(RING, anneal_end=end)
+  for drop in (dict(g_lr_drop_factor=0.0), dict(g_lr_drop_step=-1, g_lr_drop_factor=0.5)):
+    with pytest.raises(ValueError):
+      oneway.oneway_model(RING, **drop)
   with pytest.raises(ValueError):
     oneway.oneway_model(RING, data_noise=-1.0, data_noise_steps=10)
   with pytest.raises(ValueError):

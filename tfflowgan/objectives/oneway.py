@@ -30,7 +30,7 @@ off by default, used by the 2D configs (see them for why):
   critic otherwise grows D without bound (P_D then is not normalizable, the
   estimate of zeta misses it and training diverges).
 - `r1_weight`: R1 gradient penalty on data; `generator_steps` > 1.
-- `anneal_start` T0 > 1, `anneal_steps` N (generator tempering): the
+- `anneal_start` T0 >= 1, `anneal_steps` N (generator tempering): the
   generator's entropy weight is w T(t), T falling linearly from T0 to T1 =
   `anneal_end` (default 1) over the first N generator updates and T1 after.
   The generator then targets P_D^(1/T) (eq. 17 with D/T), a flattened P_D
@@ -408,6 +408,9 @@ def oneway_model(spec, generator="mlp", critic="mlp", latent_dim=None,
     d = dcgan_critic(spec.shape)
   else:
     raise ValueError(f"critic must be 'mlp' or 'dcgan', got {critic!r}")
+  if g_lr_drop_factor <= 0 or g_lr_drop_step < 0:
+    raise ValueError(f"need g_lr_drop_factor > 0 and g_lr_drop_step >= 0, got "
+                     f"{g_lr_drop_factor}, {g_lr_drop_step}")
   g_drop = {}
   if g_lr_drop_factor != 1.0:
     g_drop = dict(drop_step=g_lr_drop_step, drop_factor=g_lr_drop_factor)
