@@ -25,10 +25,16 @@ Dynamics. With Adam, w mostly sets the speed of D in log-density units
 (about d_learning_rate / w per step). Options that are NOT in the paper, all
 off by default, used by the 2D configs (see them for why):
 - `base_weight` a > 0 (defensive importance sampling): zeta is estimated as
-  (1 - a) zeta_G + a zeta_N, zeta_N from as many N(0, base_scale^2 I) samples;
-  still unbiased, and it sees regions the generator misses, where an MLP
-  critic otherwise grows D without bound (P_D then is not normalizable, the
-  estimate of zeta misses it and training diverges).
+  (1 - a) zeta_G + a zeta_q, zeta_q from as many samples of a fixed proposal
+  q = N(0, base_scale^2 I); still unbiased, and it sees regions the generator
+  misses, where an MLP critic otherwise grows D without bound (P_D then is
+  not normalizable, the estimate of zeta misses it and training diverges).
+  `base_data_share` c > 0 makes q = (1 - c) N(0, base_scale^2 I) + c KDE, a
+  Gaussian kernel density (bandwidth `base_bandwidth`) of the data batch:
+  a mode of the data that the generator misses then still gets its share of
+  proposal samples. Without it such a mode's mass is seen only through the
+  broad Gaussian, the estimate of zeta misses most of it, and D there grows
+  until about a / (fair share) of the mass sits on that one mode.
 - `r1_weight`: R1 gradient penalty on data; `generator_steps` > 1.
 - `anneal_start` T0 >= 1, `anneal_steps` N (generator tempering): the
   generator's entropy weight is w T(t), T falling linearly from T0 to T1 =
@@ -126,8 +132,8 @@ class OneWayFlowGAN(keras.Model):
   def __init__(self, generator, critic, spec, entropy_weight=1.0,
                num_zeta_samples=1, d_optimizer=None, g_optimizer=None,
                critic_steps=1, generator_steps=1, r1_weight=0.0,
-               base_weight=0.0, base_scale=1.0, anneal_start=1.0, anneal_steps=0,
-               anneal_end=1.0, data_noise=0.0, data_noise_steps=0, ema_decay=0.0,
+               base_weight=0.0, base_scale=1.0, base_data_share=0.0, base_bandwidth=0.1,
+               anneal_start=1.0, anneal_steps=0, anneal_end=1.0, data_noise=0.0, data_noise_steps=0, ema_decay=0.0,
                num_eval_zeta_samples=10000, eval_logdet_samples=None, **kwargs):
     super().__init__(**kwargs)
     self.generator, self.critic, self.spec = generator, critic, spec
@@ -137,6 +143,10 @@ class OneWayFlowGAN(keras.Model):
     self.generator_steps = int(generator_steps)
     self.r1_weight = float(r1_weight)
     self.base_weight, self.base_scale = float(base_weight), float(base_scale)
+    if not 0.0 <= base_data_share < 1.0 or base_bandwidth <= 0:
+      raise ValueError(f"need 0 <= base_data_share < 1 and base_bandwidth > 0, got "
+                       f"{base_data_share}, {base_bandwidth}")
+    self.base_data_share, self.base_bandwidth = float(base_data_share), float(base_bandwidth)
     if not 0.0 < anneal_end <= 1.0 or anneal_start < 1.0 or anneal_steps < 0:
       raise ValueError(f"need 0 < anneal_end <= 1 <= anneal_start and anneal_steps "
                        f">= 0, got {anneal_end}, {anneal_start}, {anneal_steps}")
@@ -195,15 +205,41 @@ class OneWayFlowGAN(keras.Model):
     log_w = self.energy(y, training) - log_pg
     log_zeta_base = None
     if self.base_weight:
-      b = self.base_scale * tf.random.normal(tf.shape(y))
-      log_q = standard_normal_log_prob(tf.reshape(b / self.base_scale, [tf.shape(b)[0], -1]))
-      log_q -= self.spec.num_dims * np.log(self.base_scale)
+      b, log_q = self.base_samples(x, tf.shape(y)[0])
       log_wb = self.energy(b, training) - log_q
       log_zeta_base = tf.reduce_logsumexp(log_wb) - tf.math.log(
           tf.cast(tf.shape(log_wb)[0], log_wb.dtype))
     log_zeta = log_zeta_importance(log_w, self.num_zeta_samples, log_zeta_base,
                                    self.base_weight)
     return -tf.reduce_mean(self.energy(x, training)) + log_zeta, log_zeta
+
+  def base_samples(self, x, n):
+    """n draws b of the defensive proposal and log q(b) (module doc):
+        q = (1 - c) N(0, s^2 I) + c (1/B) sum_i N(x_i, h^2 I),
+    s = `base_scale`, c = `base_data_share` (a Gaussian kernel density of the
+    batch x, bandwidth h = `base_bandwidth`; off when c = 0)."""
+    s, c, h = self.base_scale, self.base_data_share, self.base_bandwidth
+    x = tf.cast(x, tf.float32)
+    shape = tf.concat([[n], tf.shape(x)[1:]], 0)
+    b = s * tf.random.normal(shape)
+    if c:
+      batch = tf.shape(x)[0]
+      centers = tf.gather(x, tf.random.uniform([n], 0, batch, dtype=tf.int32))
+      pick = tf.reshape(tf.random.uniform([n]) < c, [-1] + [1] * (len(x.shape) - 1))
+      b = tf.where(pick, centers + h * tf.random.normal(shape), b)
+    flat_b = tf.reshape(b, [n, -1])
+    log_q = standard_normal_log_prob(flat_b / s) - self.spec.num_dims * np.log(s)
+    if c:
+      flat_x = tf.reshape(x, [batch, -1])
+      sq = (tf.reduce_sum(tf.square(flat_b), 1)[:, None]
+            - 2.0 * tf.matmul(flat_b, flat_x, transpose_b=True)
+            + tf.reduce_sum(tf.square(flat_x), 1)[None, :])
+      log_kde = (tf.reduce_logsumexp(-0.5 * tf.maximum(sq, 0.0) / h ** 2, axis=1)
+                 - tf.math.log(tf.cast(batch, tf.float32))
+                 - 0.5 * self.spec.num_dims * np.log(2 * np.pi * h ** 2))
+      log_q = tf.reduce_logsumexp(
+          tf.stack([log_q + np.log1p(-c), log_kde + np.log(c)]), 0)
+    return b, log_q
 
   def r1_penalty(self, x, training=True):
     """(gamma / 2) mean ||grad_x D(x)||^2 on data: R1 (Mescheder et al. 2018).
@@ -383,8 +419,8 @@ def oneway_model(spec, generator="mlp", critic="mlp", latent_dim=None,
                  entropy_weight=1.0, num_zeta_samples=1, logdet="exact",
                  logdet_samples=1, d_learning_rate=1e-5, g_learning_rate=5e-4,
                  beta_1=0.9, beta_2=0.999, critic_steps=1, generator_steps=1,
-                 r1_weight=0.0, base_weight=0.0, base_scale=1.0,
-                 anneal_start=1.0, anneal_steps=0, anneal_end=1.0, data_noise=0.0,
+                 r1_weight=0.0, base_weight=0.0, base_scale=1.0, base_data_share=0.0,
+                 base_bandwidth=0.1, anneal_start=1.0, anneal_steps=0, anneal_end=1.0, data_noise=0.0,
                  data_noise_steps=0, ema_decay=0.0, num_eval_zeta_samples=10000,
                  eval_logdet_samples=None, g_lr_drop_step=0, g_lr_drop_factor=1.0,
                  jit_compile=False):
@@ -421,6 +457,7 @@ def oneway_model(spec, generator="mlp", critic="mlp", latent_dim=None,
       g_optimizer=adam(g_learning_rate, beta_1=beta_1, beta_2=beta_2, **g_drop),
       critic_steps=critic_steps, generator_steps=generator_steps,
       r1_weight=r1_weight, base_weight=base_weight, base_scale=base_scale,
+      base_data_share=base_data_share, base_bandwidth=base_bandwidth,
       anneal_start=anneal_start, anneal_steps=anneal_steps, anneal_end=anneal_end,
       data_noise=data_noise, data_noise_steps=data_noise_steps, ema_decay=ema_decay,
       num_eval_zeta_samples=num_eval_zeta_samples,
