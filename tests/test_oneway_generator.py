@@ -213,3 +213,27 @@ def test_exact_logdet_of_singular_2d_jacobian_is_floored_and_differentiable():
   grads = tape.gradient(loss, oneway.tape_sources(net.trainable_variables),
                         unconnected_gradients=tf.UnconnectedGradients.ZERO)
   assert all(np.isfinite(g.numpy()).all() for g in grads)
+
+
+def test_uniform_input_maps_normal_to_unit_cube_and_adds_its_logdet():
+  """mlp_network(uniform_input=True) = mlp_network() o (2 Phi(u) - 1): same
+  weights, and log|det J| gains sum_i log(2 phi(u_i)) (scipy's normal pdf)."""
+  from scipy.stats import norm
+  n = 2
+  layer = oneway.GaussianToUniform()
+  u = tf.random.stateless_normal([2000, n], seed=[7, 1])
+  v = layer(u).numpy()
+  np.testing.assert_allclose(v, 2 * norm.cdf(u.numpy()) - 1, atol=1e-6)
+  hist = np.histogram(v[:, 0], bins=4, range=(-1, 1))[0] / 2000
+  np.testing.assert_allclose(hist, 0.25, atol=0.04)  # uniform
+  keras.utils.set_random_seed(5)
+  plain = oneway.mlp_network(n, hidden=(16, 8), activation="tanh", last_activation="softmax")
+  unif = oneway.mlp_network(n, hidden=(16, 8), activation="tanh", last_activation="softmax",
+                            uniform_input=True)
+  unif.set_weights(plain.get_weights())
+  x0, ld0 = oneway.log_abs_det_exact(plain, layer(u[:5]))
+  x1, ld1 = oneway.log_abs_det_exact(unif, u[:5])
+  np.testing.assert_allclose(x1.numpy(), x0.numpy(), rtol=1e-5, atol=1e-6)
+  ref = ld0.numpy() + np.log(2 * norm.pdf(u[:5].numpy())).sum(-1)
+  np.testing.assert_allclose(ld1.numpy(), ref, atol=1e-4)
+  np.testing.assert_allclose(ld1.numpy(), full_jacobian_slogdet(unif, u[:5]), atol=1e-3)

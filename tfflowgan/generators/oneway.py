@@ -181,10 +181,21 @@ def check_min_width(network, n: int):
       raise ValueError(f"one-way flow: layer {layer.name} has {units} < n = {n} units")
 
 
+@keras.saving.register_keras_serializable(package="tfflowgan")
+class GaussianToUniform(keras.layers.Layer):
+  """u -> erf(u / sqrt(2)) elementwise: N(0, 1) inputs become uniform on
+  (-1, 1) (2 Phi(u) - 1, Phi the normal CDF). Its Jacobian, diag(2 phi(u)),
+  is part of J like any other layer's."""
+
+  def call(self, u):
+    return tf.math.erf(u / math.sqrt(2.0))
+
+
 @gin.configurable
 def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
                 activation: str = "leaky_relu", output_scale: float = 1.0,
-                last_activation: Optional[str] = None, name: str = "g_n_mlp"):
+                last_activation: Optional[str] = None, uniform_input: bool = False,
+                name: str = "g_n_mlp"):
   """g_n for flat data: Dense layers of `hidden` units (each >= n), linear output.
 
   last_activation: activation of the last hidden layer (default `activation`).
@@ -193,12 +204,18 @@ def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
   separated modes (each softmax cell of z-space onto one), which a smooth
   tanh / ReLU map from a Gaussian does only with steep staircases.
 
+  uniform_input: first map the N(0, I) input to the uniform cube (-1, 1)^n
+  (`GaussianToUniform`). With a softmax last layer, the far latent directions
+  otherwise each end on one winning point: the outer modes get large latent
+  cells and the inner ones only thin slivers between them. On the unit cube
+  every cell of a 5 x 5 partition is as easy to carve as any other.
+
   output_scale: a fixed factor on the output, the data's scale (e.g. 4 for the
   grid in [-4, 4]^2), so the weights work at unit scale; its n log(scale)
   enters the log-det through the Jacobian like any other layer.
   """
   inputs = keras.Input((num_dims,))
-  h = inputs
+  h = GaussianToUniform()(inputs) if uniform_input else inputs
   for i, units in enumerate(hidden):
     last = i == len(hidden) - 1 and last_activation is not None
     h = keras.layers.Dense(units, activation=last_activation if last else activation)(h)
