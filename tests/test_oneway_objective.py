@@ -92,6 +92,11 @@ def test_fit_final_metrics_and_samples():
           "density_high_quality"} <= set(out)
   assert 0.0 <= out["density_high_quality"] <= 100.0
   assert out["log_zeta"] == pytest.approx(history["log_zeta"][-1])
+  # quadrature check of the stored, importance-sampled log zeta
+  from tfflowgan.evaluation import modes2d
+  lzq = modes2d.log_normalizer("ring", model.energy_numpy)
+  assert out["log_zeta_quadrature"] == pytest.approx(lzq, abs=1e-4)
+  assert out["test_nll_quadrature"] == pytest.approx(out["test_nll"] - out["log_zeta"] + lzq)
   s = model.sample_images(7, seed=tf.constant([1, 2]))
   np.testing.assert_array_equal(s, model.sample_images(7, seed=tf.constant([1, 2])))
   assert s.shape == (7, 2)

@@ -99,3 +99,17 @@ def test_density_quality_of_true_single_mode_and_broad_densities(name):
   expected = 100 * np.sum(mass * np.pi * (3 * m.std) ** 2) / z
   r = modes2d.density_quality(name, broad)
   assert abs(r["density_high_quality"] - expected) < 0.1 * expected + 0.05
+
+
+@pytest.mark.parametrize("name", ["ring", "grid"])
+def test_log_normalizer_by_quadrature(name):
+  """log_normalizer: 0 for the mixture's own (normalized) log-density; for an
+  unnormalized Gaussian bump exp(-|x - mu|^2 / (2 s^2)) + c, c + log(2 pi s^2)."""
+  m = toy2d.get_mixture(name)
+  assert abs(modes2d.log_normalizer(name, lambda x: toy2d.log_prob(name, x))) < 1e-3
+  s, c, mu = 1.5 * m.std, 7.0, m.means[2]
+  bump = lambda x: c - np.sum((x - mu) ** 2, -1) / (2 * s ** 2)
+  assert abs(modes2d.log_normalizer(name, bump) - (c + np.log(2 * np.pi * s ** 2))) < 1e-3
+  # the margin bounds the square: a bump far outside it is not seen
+  far = lambda x: -np.sum((x - 3 * m.means.max() - 1.0) ** 2, -1) / 2.0
+  assert modes2d.log_normalizer(name, far) < -5

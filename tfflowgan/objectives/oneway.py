@@ -388,8 +388,10 @@ class OneWayFlowGAN(keras.Model):
   def final_metrics(self, test_batches):
     """log zeta (the stored estimate; estimated now if it never was), test NLL
     under P_D; 2D mixtures add VEEGAN's modes and % high-quality samples over
-    2,500 generated points, and the same metric for P_D itself
-    (`modes2d.density_quality`: density_modes, density_high_quality)."""
+    2,500 generated points, the same metric for P_D itself
+    (`modes2d.density_quality`: density_modes, density_high_quality), and
+    log zeta and the test NLL with zeta by quadrature (`modes2d.log_normalizer`:
+    log_zeta_quadrature, test_nll_quadrature), a check of the stored estimate."""
     if not getattr(self, "log_zeta_estimated", False):
       self.update_log_zeta()
     out = {"log_zeta": float(self.log_zeta.numpy())}
@@ -402,6 +404,10 @@ class OneWayFlowGAN(keras.Model):
       samples = self.sample_images(modes2d.NUM_EVAL_POINTS)
       out.update(modes2d.mixture_metrics(self.spec.name, samples))
       out.update(modes2d.density_quality(self.spec.name, self.energy_numpy))
+      # the stored (importance-sampled) log zeta against quadrature
+      log_zeta_q = modes2d.log_normalizer(self.spec.name, self.energy_numpy)
+      out["log_zeta_quadrature"] = log_zeta_q
+      out["test_nll_quadrature"] = out["test_nll"] - out["log_zeta"] + log_zeta_q
     return out
 
 
