@@ -81,10 +81,11 @@ def log_normalizer(mixture, log_density: Callable, resolution: Optional[float] =
                    margin: Optional[float] = None, chunk: int = 200000) -> float:
   """log of the integral of exp(log_density) by the midpoint rule on a square
   grid (spacing `resolution`, default std / 2) over the means' extent plus
-  `margin` (default half of it; mass outside is left out). A check in 2D of an importance-
-  sampled log zeta, which misses the mass its proposal misses and, for a
-  generator that folds (several z onto one x, so that eq. 10 under-states
-  P_G), over-states zeta."""
+  `margin` (default half of it; mass outside is left out).
+
+  A check in 2D of an importance-sampled log zeta, which misses the mass its
+  proposal misses and, for a generator that folds (several z onto one x, so
+  that eq. 10 under-states P_G), over-states zeta."""
   m = get_mixture(mixture)
   res = float(resolution or m.std / 2.0)
   if margin is None:
