@@ -49,6 +49,20 @@ def _grid_points(xs, ys):
   return np.stack(np.meshgrid(xs, ys), -1).reshape(-1, 2).astype(np.float32)
 
 
+def _log_density_on_grid(mixture, log_density: Callable, resolution: float,
+                         margin: float, chunk: int):
+  """(grid points [M, 2], log_density there [M] float64, spacing): the midpoints
+  of a square grid of spacing `resolution` over the means' extent plus
+  `margin`, evaluated `chunk` points at a time."""
+  res = float(resolution)
+  lo, hi, _, _ = mixture_extent(mixture, margin)
+  xs = np.arange(lo, hi, res) + res / 2
+  grid = _grid_points(xs, xs)
+  logp = np.concatenate([np.asarray(log_density(grid[i:i + chunk]), np.float64).reshape(-1)
+                         for i in range(0, len(grid), chunk)])
+  return grid, logp, res
+
+
 def density_quality(mixture, log_density: Callable, resolution: Optional[float] = None,
                     margin: float = 0.5, chunk: int = 200000) -> Dict[str, float]:
   """The same metric for a density instead of samples (e.g. P_D of a critic).
@@ -63,12 +77,8 @@ def density_quality(mixture, log_density: Callable, resolution: Optional[float] 
   log_density: callable [M, 2] float32 -> [M] log-densities (unnormalized).
   """
   m = get_mixture(mixture)
-  res = float(resolution or m.std / 3.0)
-  lo, hi, _, _ = mixture_extent(mixture, margin)
-  xs = np.arange(lo, hi, res) + res / 2
-  grid = _grid_points(xs, xs)
-  logp = np.concatenate([np.asarray(log_density(grid[i:i + chunk]), np.float64).reshape(-1)
-                         for i in range(0, len(grid), chunk)])
+  grid, logp, _ = _log_density_on_grid(mixture, log_density, resolution or m.std / 3.0,
+                                       margin, chunk)
   w = np.exp(logp - logp.max())
   w /= w.sum()
   nearest, good = nearest_mode(grid, m.means, 3.0 * m.std)
@@ -87,14 +97,10 @@ def log_normalizer(mixture, log_density: Callable, resolution: Optional[float] =
   proposal misses and, for a generator that folds (several z onto one x, so
   that eq. 10 under-states P_G), over-states zeta."""
   m = get_mixture(mixture)
-  res = float(resolution or m.std / 2.0)
   if margin is None:
     margin = 0.5 * float(m.means.max() - m.means.min())
-  lo, hi, _, _ = mixture_extent(mixture, margin)
-  xs = np.arange(lo, hi, res) + res / 2
-  grid = _grid_points(xs, xs)
-  logp = np.concatenate([np.asarray(log_density(grid[i:i + chunk]), np.float64).reshape(-1)
-                         for i in range(0, len(grid), chunk)])
+  _, logp, res = _log_density_on_grid(mixture, log_density, resolution or m.std / 2.0,
+                                      margin, chunk)
   top = logp.max()
   return float(top + np.log(np.exp(logp - top).sum()) + 2.0 * np.log(res))
 
