@@ -191,10 +191,50 @@ class GaussianToUniform(keras.layers.Layer):
     return tf.math.erf(u / math.sqrt(2.0))
 
 
+@keras.saving.register_keras_serializable(package="tfflowgan")
+class SoftmaxLinearExperts(keras.layers.Layer):
+  """y = sum_k p_k(u) (c_k + A_k u): a softmax gate p(u) over K affine experts
+  (a mixture of linear experts). Inputs [p [B, K], u [B, n]], output [B, n].
+
+  Within a gate's cell (p_k ~ 1) the map is the affine c_k + A_k u, with
+  Jacobian A_k: a Gaussian cell of z-space lands on a Gaussian blob around
+  c_k, and the gate may saturate without the Jacobian vanishing. With
+  y = W p + b (A_k = 0) a saturated gate gives |det J| -> 0, so the entropy
+  term -w log|det J| keeps the gate soft, and a soft gate puts samples
+  between the points.
+
+  Init: c_k uniform on [-1, 1]^n, A_k entries N(0, expert_scale^2).
+  """
+
+  def __init__(self, expert_scale: float = 0.02, **kwargs):
+    super().__init__(**kwargs)
+    self.expert_scale = float(expert_scale)
+
+  def build(self, input_shapes):
+    (_, k), (_, n) = input_shapes
+    self.centers = self.add_weight(
+        shape=(k, n), initializer=keras.initializers.RandomUniform(-1.0, 1.0), name="centers")
+    self.matrices = self.add_weight(
+        shape=(k, n, n), initializer=keras.initializers.RandomNormal(0.0, self.expert_scale),
+        name="matrices")
+
+  def call(self, inputs):
+    p, u = inputs
+    experts = self.centers[None] + tf.einsum("kij,bj->bki", self.matrices, u)
+    return tf.einsum("bk,bki->bi", p, experts)
+
+  def compute_output_shape(self, input_shapes):
+    return input_shapes[1]
+
+  def get_config(self):
+    return {**super().get_config(), "expert_scale": self.expert_scale}
+
+
 @gin.configurable
 def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
                 activation: str = "leaky_relu", output_scale: float = 1.0,
                 last_activation: Optional[str] = None, uniform_input: bool = False,
+                linear_experts: bool = False, expert_scale: float = 0.02,
                 name: str = "g_n_mlp"):
   """g_n for flat data: Dense layers of `hidden` units (each >= n), linear output.
 
@@ -211,6 +251,11 @@ def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
   direction is far. (On the grid it gave more high-quality samples but
   fewer modes: configs/oneway_grid.gin.)
 
+  linear_experts: with last_activation 'softmax', the output is
+  sum_k p_k (c_k + A_k u) (`SoftmaxLinearExperts`, A_k init scale
+  `expert_scale`) instead of W p + b: each softmax cell maps affinely onto
+  its mode, so the gate can be sharp while the modes keep their width.
+
   output_scale: a fixed factor on the output, the data's scale (e.g. 4 for the
   grid in [-4, 4]^2), so the weights work at unit scale; its n log(scale)
   enters the log-det through the Jacobian like any other layer.
@@ -220,7 +265,12 @@ def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
   for i, units in enumerate(hidden):
     last = i == len(hidden) - 1 and last_activation is not None
     h = keras.layers.Dense(units, activation=last_activation if last else activation)(h)
-  outputs = keras.layers.Dense(num_dims)(h)
+  if linear_experts:
+    if last_activation != "softmax":
+      raise ValueError("linear_experts needs last_activation='softmax'")
+    outputs = SoftmaxLinearExperts(expert_scale)([h, inputs])
+  else:
+    outputs = keras.layers.Dense(num_dims)(h)
   if output_scale != 1.0:
     outputs = keras.layers.Rescaling(float(output_scale))(outputs)
   net = keras.Model(inputs, outputs, name=name)
