@@ -276,29 +276,3 @@ def test_linear_experts_network_saves_and_loads(tmp_path):
   back = keras.models.load_model(path)
   u = tf.random.stateless_normal([10, 2], seed=[1, 1])
   np.testing.assert_allclose(back(u).numpy(), net(u).numpy(), rtol=1e-6)
-
-
-@pytest.mark.parametrize("uniform_input", [False, True])
-def test_experts_network_radial_gate_and_logdet(uniform_input):
-  """experts_network: the gate is softmax(b - ||v - a_k||^2 / 2 s^2) (numpy
-  reference); with a small width s each input's gate picks its nearest centre
-  (a Voronoi cell); the exact log-det matches the brute-force slogdet."""
-  from scipy.special import erf, softmax
-  keras.utils.set_random_seed(2)
-  net = oneway.experts_network(2, num_experts=7, gate_scale=0.5, output_scale=4.0,
-                               uniform_input=uniform_input)
-  gate = [l for l in net.layers if isinstance(l, oneway.RadialGate)][0]
-  gate.bias.assign(tf.random.stateless_normal([7], seed=[1, 2]))
-  u = tf.random.stateless_normal([32, 2], seed=[5, 5])
-  v = erf(u.numpy() / np.sqrt(2)) if uniform_input else u.numpy()
-  a, b = gate.centers.numpy(), gate.bias.numpy()
-  d2 = ((v[:, None] - a[None]) ** 2).sum(-1)
-  np.testing.assert_allclose(gate(v).numpy(), softmax(b - d2 / (2 * 0.25), axis=-1),
-                             rtol=1e-4, atol=1e-6)
-  _, logdet = oneway.log_abs_det_exact(net, u[:6])
-  np.testing.assert_allclose(logdet.numpy(), full_jacobian_slogdet(net, u[:6]), atol=1e-3)
-  gate.bias.assign(tf.zeros([7]))
-  gate.log_scale.assign(np.log(1e-3))
-  np.testing.assert_array_equal(gate(v).numpy().argmax(-1), d2.argmin(-1))
-  gen = oneway.oneway_generator(DataSpec("grid", (2,), None), network="experts")
-  assert any(isinstance(l, oneway.RadialGate) for l in gen.network.layers)

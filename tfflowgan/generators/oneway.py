@@ -278,61 +278,6 @@ def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
   return net
 
 
-@keras.saving.register_keras_serializable(package="tfflowgan")
-class RadialGate(keras.layers.Layer):
-  """p(u) = softmax_k(b_k - ||u - a_k||^2 / (2 s^2)): a soft Voronoi partition
-  of the input space by K learned centres a_k (biases b_k, one learned width s).
-
-  Init: a_k drawn like the input (N(0, I), or uniform on (-1, 1)^n with
-  `uniform_centers`), b_k = 0, s = `scale`.
-  """
-
-  def __init__(self, units: int, scale: float = 0.3, uniform_centers: bool = False, **kwargs):
-    super().__init__(**kwargs)
-    self.units, self.scale, self.uniform_centers = int(units), float(scale), bool(uniform_centers)
-
-  def build(self, input_shape):
-    n = input_shape[-1]
-    init = (keras.initializers.RandomUniform(-1.0, 1.0) if self.uniform_centers
-            else keras.initializers.RandomNormal(0.0, 1.0))
-    self.centers = self.add_weight(shape=(self.units, n), initializer=init, name="centers")
-    self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
-    self.log_scale = self.add_weight(
-        shape=(), initializer=keras.initializers.Constant(math.log(self.scale)), name="log_scale")
-
-  def call(self, u):
-    d2 = tf.reduce_sum(tf.square(u[:, None, :] - self.centers[None]), axis=-1)
-    return tf.nn.softmax(self.bias - 0.5 * d2 * tf.exp(-2.0 * self.log_scale), axis=-1)
-
-  def compute_output_shape(self, input_shape):
-    return (input_shape[0], self.units)
-
-  def get_config(self):
-    return {**super().get_config(), "units": self.units, "scale": self.scale,
-            "uniform_centers": self.uniform_centers}
-
-
-@gin.configurable
-def experts_network(num_dims: int, num_experts: int = 64, gate_scale: float = 0.3,
-                    expert_scale: float = 0.02, output_scale: float = 1.0,
-                    uniform_input: bool = False, name: str = "g_n_experts"):
-  """g_n = a mixture of K linear experts under a radial gate:
-  y = output_scale sum_k p_k(v) (c_k + A_k u), p = `RadialGate` of v (v = u, or
-  the uniform cube 2 Phi(u) - 1 with `uniform_input`), c_k + A_k u the affine
-  experts of `SoftmaxLinearExperts`. Each Voronoi cell of the latent space maps
-  affinely onto one blob; every input lies in some cell (no latent region is
-  left to a tie of far-away logits, as with an MLP gate)."""
-  inputs = keras.Input((num_dims,))
-  v = GaussianToUniform()(inputs) if uniform_input else inputs
-  gate = RadialGate(num_experts, gate_scale, uniform_centers=uniform_input)(v)
-  outputs = SoftmaxLinearExperts(expert_scale)([gate, inputs])
-  if output_scale != 1.0:
-    outputs = keras.layers.Rescaling(float(output_scale))(outputs)
-  net = keras.Model(inputs, outputs, name=name)
-  check_min_width(net, num_dims)
-  return net
-
-
 def _num_upsamplings(size: int) -> int:
   k = 0
   while size % (2 ** (k + 1)) == 0 and size // 2 ** (k + 1) >= 4:
@@ -381,8 +326,7 @@ def oneway_generator(spec, network: str = "mlp", latent_dim: Optional[int] = Non
                      logdet: str = "exact", logdet_samples: int = 1):
   """gin builder: a built `OneWayFlow` for a `DataSpec`.
 
-  network: 'mlp' (`mlp_network`), 'experts' (`experts_network`; flat data)
-    or 'dcgan' (`dcgan_network`; images).
+  network: 'mlp' (`mlp_network`) or 'dcgan' (`dcgan_network`; images).
   latent_dim: d (default n, i.e. no noise r); the paper uses 100 for images.
   """
   n = spec.num_dims
@@ -390,14 +334,10 @@ def oneway_generator(spec, network: str = "mlp", latent_dim: Optional[int] = Non
     net = mlp_network(n)  # linear output: for flat continuous data
     if len(spec.shape) != 1:
       net = keras.Sequential([net, keras.layers.Reshape(spec.shape)])
-  elif network == "experts":
-    if len(spec.shape) != 1:
-      raise ValueError("network 'experts' is for flat data")
-    net = experts_network(n)
   elif network == "dcgan":
     net = dcgan_network(spec.shape)
   else:
-    raise ValueError(f"network must be 'mlp', 'experts' or 'dcgan', got {network!r}")
+    raise ValueError(f"network must be 'mlp' or 'dcgan', got {network!r}")
   gen = OneWayFlow(net, spec.shape, latent_dim or n, logdet, logdet_samples)
   gen.build()
   return gen
