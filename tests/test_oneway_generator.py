@@ -175,7 +175,7 @@ def test_output_scale_adds_n_log_scale_and_critic_input_scale():
 
 def test_softmax_last_layer_is_a_soft_choice_among_learned_points():
   """mlp_network(last_activation='softmax'): y = W softmax(h(u)) + b. With the
-  softmax logits scaled up, almost every u maps to (near) one of the K rows of
+  softmax logits scaled up (x1e4), almost every u maps to (near) one of the K rows of
   W shifted by b (all but the rare u near a tie of two logits; before the
   scaling, none does), and the exact log-det still matches numpy's slogdet."""
   n, k = 2, 6
@@ -191,11 +191,11 @@ def test_softmax_last_layer_is_a_soft_choice_among_learned_points():
   near = lambda y: np.linalg.norm(y[:, None] - points[None], axis=-1).min(1) < (
       1e-3 * np.abs(points).max())
   assert near(net(u).numpy()).mean() < 0.05
-  gate.kernel.assign(gate.kernel * 1000.0)
-  gate.bias.assign(gate.bias * 1000.0)
+  gate.kernel.assign(gate.kernel * 1e4)
+  gate.bias.assign(gate.bias * 1e4)
   assert near(net(u).numpy()).mean() > 0.95
-  gate.kernel.assign(gate.kernel / 1000.0)
-  gate.bias.assign(gate.bias / 1000.0)
+  gate.kernel.assign(gate.kernel / 1e4)
+  gate.bias.assign(gate.bias / 1e4)
   _, logdet = oneway.log_abs_det_exact(net, u[:6])
   np.testing.assert_allclose(logdet.numpy(), full_jacobian_slogdet(net, u[:6]), atol=1e-3)
   plain = oneway.mlp_network(n, hidden=(16, k), activation="tanh")
