@@ -278,35 +278,3 @@ def test_linear_experts_network_saves_and_loads(tmp_path):
   u = tf.random.stateless_normal([10, 2], seed=[1, 1])
   np.testing.assert_allclose(back(u).numpy(), net(u).numpy(), rtol=1e-6)
 
-
-def test_radial_logits_give_the_latent_centre_its_own_cell():
-  """mlp_network(radial_logits=s): softmax logits = Dense(h) - q_k ||u||^2 / 2
-  (numpy reference). With the Dense logits zeroed and unit 0's curvature the
-  largest, unit 0 wins inside a disc around u = 0 and loses outside it; the
-  exact log-det matches the brute-force slogdet."""
-  from scipy.special import softmax
-  n, k = 2, 4
-  keras.utils.set_random_seed(8)
-  net = oneway.mlp_network(n, hidden=(16, k), activation="tanh", last_activation="softmax",
-                           linear_experts=True, radial_logits=1.0)
-  radial = [l for l in net.layers if isinstance(l, oneway.RadialLogits)][0]
-  dense = [l for l in net.layers if isinstance(l, keras.layers.Dense)][-1]
-  soft = [l for l in net.layers if isinstance(l, keras.layers.Softmax)][0]
-  probs = keras.Model(net.inputs, soft.output)
-  hidden = keras.Model(net.inputs, dense.input)
-  u = tf.random.stateless_normal([50, n], seed=[3, 3])
-  q = radial.curvature.numpy()
-  logits = hidden(u).numpy() @ dense.kernel.numpy() + dense.bias.numpy()
-  logits -= 0.5 * (u.numpy() ** 2).sum(-1, keepdims=True) * q
-  np.testing.assert_allclose(probs(u).numpy(), softmax(logits, -1), rtol=1e-4, atol=1e-6)
-  _, logdet = oneway.log_abs_det_exact(net, u[:6])
-  np.testing.assert_allclose(logdet.numpy(), full_jacobian_slogdet(net, u[:6]), atol=1e-3)
-  dense.kernel.assign(tf.zeros_like(dense.kernel))
-  dense.bias.assign(tf.constant([0.0, -2.0, -2.0, -2.0]))
-  radial.curvature.assign(tf.constant([4.0, 0.0, 0.0, 0.0]))
-  r = np.linalg.norm(u.numpy(), axis=-1)
-  wins = probs(u).numpy().argmax(-1) == 0
-  np.testing.assert_array_equal(wins, r < 1.0)  # -2 r^2 > -2 exactly when r < 1
-  assert 0 < wins.mean() < 1
-  with pytest.raises(ValueError, match="softmax"):
-    oneway.mlp_network(n, hidden=(16, k), radial_logits=1.0)

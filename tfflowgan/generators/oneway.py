@@ -230,40 +230,12 @@ class SoftmaxLinearExperts(keras.layers.Layer):
     return {**super().get_config(), "expert_scale": self.expert_scale}
 
 
-@keras.saving.register_keras_serializable(package="tfflowgan")
-class RadialLogits(keras.layers.Layer):
-  """l_k(u) = -q_k ||u||^2 / 2, one learned curvature q_k per softmax unit
-  (init N(0, scale^2)). Added to a softmax gate's logits, it lets a cell be
-  a disc or an annulus of the latent space: the unit with the largest q_k
-  owns the centre. The logits of a tanh MLP near u = 0 are close to linear in
-  u, so their argmax cells are cones that all meet at the centre, where the
-  latent density is largest, and samples from there land between modes."""
-
-  def __init__(self, units: int, scale: float = 1.0, **kwargs):
-    super().__init__(**kwargs)
-    self.units, self.scale = int(units), float(scale)
-
-  def build(self, input_shape):
-    self.curvature = self.add_weight(
-        shape=(self.units,), initializer=keras.initializers.RandomNormal(0.0, self.scale),
-        name="curvature")
-
-  def call(self, u):
-    return -0.5 * tf.reduce_sum(tf.square(u), axis=-1, keepdims=True) * self.curvature
-
-  def compute_output_shape(self, input_shape):
-    return (input_shape[0], self.units)
-
-  def get_config(self):
-    return {**super().get_config(), "units": self.units, "scale": self.scale}
-
-
 @gin.configurable
 def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
                 activation: str = "leaky_relu", output_scale: float = 1.0,
                 last_activation: Optional[str] = None, uniform_input: bool = False,
                 linear_experts: bool = False, expert_scale: float = 0.02,
-                radial_logits: Optional[float] = None, name: str = "g_n_mlp"):
+                name: str = "g_n_mlp"):
   """g_n for flat data: Dense layers of `hidden` units (each >= n), linear output.
 
   last_activation: activation of the last hidden layer (default `activation`).
@@ -284,25 +256,15 @@ def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
   `expert_scale`) instead of W p + b: each softmax cell maps affinely onto
   its mode, so the gate can be sharp while the modes keep their width.
 
-  radial_logits: with last_activation 'softmax', adds `RadialLogits` of the
-  input (curvatures init N(0, radial_logits^2)) to the softmax's logits.
-
   output_scale: a fixed factor on the output, the data's scale (e.g. 4 for the
   grid in [-4, 4]^2), so the weights work at unit scale; its n log(scale)
   enters the log-det through the Jacobian like any other layer.
   """
   inputs = keras.Input((num_dims,))
   h = GaussianToUniform()(inputs) if uniform_input else inputs
-  if radial_logits is not None and last_activation != "softmax":
-    raise ValueError("radial_logits needs last_activation='softmax'")
   for i, units in enumerate(hidden):
     last = i == len(hidden) - 1 and last_activation is not None
-    if last and radial_logits is not None:
-      logits = keras.layers.Add()([keras.layers.Dense(units)(h),
-                                   RadialLogits(units, radial_logits)(inputs)])
-      h = keras.layers.Softmax()(logits)
-    else:
-      h = keras.layers.Dense(units, activation=last_activation if last else activation)(h)
+    h = keras.layers.Dense(units, activation=last_activation if last else activation)(h)
   if linear_experts:
     if last_activation != "softmax":
       raise ValueError("linear_experts needs last_activation='softmax'")
