@@ -29,9 +29,14 @@ def test_digits_classifier_accuracy_and_round_trip(tmp_path):
   assert acts.shape == (297, 128) and logits.shape == (297, 10)
   assert net.accuracy(xte, yte) == pytest.approx(acc)
   wpath = net.save(str(tmp_path / "digits.weights.h5"))
-  acts2, logits2 = fn.ClassifierFeatureNet.load(wpath, input_shape=(8, 8, 1))(xte)
-  np.testing.assert_array_equal(logits2, logits)
-  np.testing.assert_array_equal(acts2, acts)
+  net2 = fn.ClassifierFeatureNet.load(wpath, input_shape=(8, 8, 1))
+  for w2, w in zip(net2.model.get_weights(), net.model.get_weights(), strict=True):
+    np.testing.assert_array_equal(w2, w)
+  # Same weights; the outputs may differ in the last float bits when the batch
+  # blocking of the matmuls differs (CI saw 2.4e-6 on 25 of 2970 logits).
+  acts2, logits2 = net2(xte, batch_size=100)
+  np.testing.assert_allclose(logits2, logits, rtol=1e-5, atol=1e-5)
+  np.testing.assert_allclose(acts2, acts, rtol=1e-5, atol=1e-5)
 
 
 def test_classifier_builds_for_mnist_shape():
