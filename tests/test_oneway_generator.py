@@ -278,3 +278,29 @@ def test_linear_experts_network_saves_and_loads(tmp_path):
   u = tf.random.stateless_normal([10, 2], seed=[1, 1])
   np.testing.assert_allclose(back(u).numpy(), net(u).numpy(), rtol=1e-6)
 
+
+
+def test_first_layer_scale_spreads_the_gate_cells_away_from_the_origin():
+  """first_layer_scale=s: first-layer W ~ N(0, s^2), b ~ U(-2s, 2s). With the
+  default (Glorot weights, zero biases) the first tanh layer is nearly linear
+  and the softmax gate's cells are cones meeting at z = 0: many argmax cells
+  touch a small disc around the origin; with random features only a few do."""
+  def cells_at_origin(scale, seed):
+    keras.utils.set_random_seed(seed)
+    net = oneway.mlp_network(2, hidden=(256, 256, 64), activation="tanh",
+                             last_activation="softmax", linear_experts=True,
+                             first_layer_scale=scale)
+    first = net.layers[1]
+    if scale is not None:
+      w, b = first.kernel.numpy(), first.bias.numpy()
+      assert abs(w.std() - scale) < 0.1 * scale and np.abs(b).max() <= 2 * scale
+      assert b.std() > 0.5 * scale  # U(-2s, 2s) has std 1.15 s
+    else:
+      np.testing.assert_array_equal(first.bias.numpy(), 0.0)
+    gate = keras.Model(net.inputs, net.layers[-2].output)
+    z = np.random.default_rng(0).normal(size=(20000, 2)).astype(np.float32)
+    z = z[np.linalg.norm(z, axis=1) < 0.3]
+    return len(np.unique(gate(z).numpy().argmax(-1)))
+  for seed in (0, 1):
+    assert cells_at_origin(None, seed) >= 5
+    assert cells_at_origin(2.0, seed) <= 2

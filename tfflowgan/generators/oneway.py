@@ -235,7 +235,7 @@ def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
                 activation: str = "leaky_relu", output_scale: float = 1.0,
                 last_activation: Optional[str] = None, uniform_input: bool = False,
                 linear_experts: bool = False, expert_scale: float = 0.02,
-                name: str = "g_n_mlp"):
+                first_layer_scale: Optional[float] = None, name: str = "g_n_mlp"):
   """g_n for flat data: Dense layers of `hidden` units (each >= n), linear output.
 
   last_activation: activation of the last hidden layer (default `activation`).
@@ -256,6 +256,14 @@ def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
   `expert_scale`) instead of W p + b: each softmax cell maps affinely onto
   its mode, so the gate can be sharp while the modes keep their width.
 
+  first_layer_scale: s initializes the first layer as random features,
+  W ~ N(0, s^2) and b ~ U(-2s, 2s), instead of Glorot weights (scale
+  sqrt(6 / (n + units)), 0.15 for 2 -> 256) and zero biases. With the
+  default the first tanh layer is nearly linear on the latent's range and
+  all its hyperplanes pass through the origin, so a softmax gate's cells
+  start as cones that meet at z = 0; random features put the kinks at
+  distances |b| / |w| up to ~2 from the origin, so cells can be bounded.
+
   output_scale: a fixed factor on the output, the data's scale (e.g. 4 for the
   grid in [-4, 4]^2), so the weights work at unit scale; its n log(scale)
   enters the log-det through the Jacobian like any other layer.
@@ -264,7 +272,12 @@ def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
   h = GaussianToUniform()(inputs) if uniform_input else inputs
   for i, units in enumerate(hidden):
     last = i == len(hidden) - 1 and last_activation is not None
-    h = keras.layers.Dense(units, activation=last_activation if last else activation)(h)
+    init = {}
+    if i == 0 and first_layer_scale is not None:
+      s = float(first_layer_scale)
+      init = dict(kernel_initializer=keras.initializers.RandomNormal(0.0, s),
+                  bias_initializer=keras.initializers.RandomUniform(-2 * s, 2 * s))
+    h = keras.layers.Dense(units, activation=last_activation if last else activation, **init)(h)
   if linear_experts:
     if last_activation != "softmax":
       raise ValueError("linear_experts needs last_activation='softmax'")
