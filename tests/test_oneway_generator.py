@@ -279,7 +279,6 @@ def test_linear_experts_network_saves_and_loads(tmp_path):
   np.testing.assert_allclose(back(u).numpy(), net(u).numpy(), rtol=1e-6)
 
 
-
 def test_first_layer_scale_spreads_the_gate_cells_away_from_the_origin():
   """first_layer_scale=s: first-layer W ~ N(0, s^2), b ~ U(-2s, 2s). With the
   default (Glorot weights, zero biases) the first tanh layer is nearly linear
