@@ -303,3 +303,48 @@ def test_first_layer_scale_spreads_the_gate_cells_away_from_the_origin():
   for seed in (0, 1):
     assert cells_at_origin(None, seed) >= 5
     assert cells_at_origin(2.0, seed) <= 2
+
+
+def test_voronoi_experts_gate_is_fixed_and_every_cell_keeps_its_centre():
+  """voronoi_experts_network: p = softmax(-|u - m_k|^2 / (2 s^2)) against numpy;
+  the centres m_k are not trainable and get no gradient step; each m_k lies in
+  its own cell (p_k(m_k) is the largest), so no cell is empty; the exact
+  log-det matches the brute-force slogdet, and inside a cell J = A_k."""
+  net = oneway.voronoi_experts_network(2, num_experts=16, gate_width=0.05, gate_seed=3,
+                                       expert_scale=0.5)
+  gate, head = net.layers[1], net.layers[2]
+  assert isinstance(gate, oneway.FixedVoronoiGate)
+  assert not gate.trainable_weights and len(gate.non_trainable_weights) == 1
+  m = gate.centers.numpy()
+  u = tf.random.stateless_normal([64, 2], seed=[4, 1])
+  d2 = ((u.numpy()[:, None, :] - m[None]) ** 2).sum(-1)
+  logits = -0.5 * d2 / 0.05 ** 2
+  ref = np.exp(logits - logits.max(-1, keepdims=True))
+  ref /= ref.sum(-1, keepdims=True)
+  np.testing.assert_allclose(gate(u).numpy(), ref, atol=1e-5)
+  np.testing.assert_array_equal(gate(tf.constant(m)).numpy().argmax(-1), np.arange(16))
+  _, logdet = oneway.log_abs_det_exact(net, u[:8])
+  np.testing.assert_allclose(logdet.numpy(), full_jacobian_slogdet(net, u[:8]), atol=1e-3)
+  _, at_centres = oneway.log_abs_det_exact(net, tf.constant(m))
+  a = head.matrices.numpy().astype(np.float64)
+  np.testing.assert_allclose(at_centres.numpy(), np.linalg.slogdet(a)[1], atol=1e-3)
+  with tf.GradientTape() as tape:
+    loss = tf.reduce_sum(tf.square(net(u)))
+  grads = tape.gradient(loss, net.trainable_weights)
+  keras.optimizers.SGD(0.1).apply(grads, net.trainable_weights)
+  np.testing.assert_array_equal(gate.centers.numpy(), m)
+
+
+def test_voronoi_experts_network_saves_and_loads(tmp_path):
+  net = oneway.voronoi_experts_network(2, num_experts=8, gate_seed=5, output_scale=4.0)
+  path = str(tmp_path / "g.keras")
+  net.save(path)
+  back = keras.models.load_model(path)
+  np.testing.assert_array_equal(back.layers[1].centers.numpy(), net.layers[1].centers.numpy())
+  u = tf.random.stateless_normal([10, 2], seed=[1, 1])
+  np.testing.assert_allclose(back(u).numpy(), net(u).numpy(), rtol=1e-6)
+  spec = DataSpec("ring", (2,))
+  with pytest.raises(ValueError, match="flat"):
+    oneway.oneway_generator(DataSpec("img", (4, 4, 1), 256), network="voronoi")
+  assert isinstance(oneway.oneway_generator(spec, network="voronoi").network.layers[1],
+                    oneway.FixedVoronoiGate)

@@ -291,6 +291,65 @@ def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
   return net
 
 
+@keras.saving.register_keras_serializable(package="tfflowgan")
+class FixedVoronoiGate(keras.layers.Layer):
+  """p(u) = softmax_k(-||u - m_k||^2 / (2 s^2)): a soft Voronoi partition of the
+  latent space by K fixed centres m_k ~ N(0, I) (drawn once from `seed`, saved,
+  never trained) at a fixed width s.
+
+  Nothing in the gate is trained, so no cell can be given away: each holds the
+  latent mass of its Voronoi cell for the whole run (m_k is nearest to itself).
+  A learned softmax gate can shrink a cell until p_k ~ 0 everywhere, where its
+  gradient vanishes too, and the expert it gated is lost for good. Across a
+  boundary between m_j and m_k the logit difference changes at the rate
+  |m_j - m_k| / s^2, so the soft transition is s^2 / |m_j - m_k| wide.
+  """
+
+  def __init__(self, units: int, width: float = 0.02, seed: int = 0, **kwargs):
+    super().__init__(**kwargs)
+    self.units, self.width, self.seed = int(units), float(width), int(seed)
+
+  def build(self, input_shape):
+    self.centers = self.add_weight(
+        shape=(self.units, input_shape[-1]), trainable=False, name="centers",
+        initializer=keras.initializers.RandomNormal(0.0, 1.0, seed=self.seed))
+
+  def call(self, u):
+    d2 = tf.reduce_sum(tf.square(u[:, None, :] - self.centers[None]), axis=-1)
+    return tf.nn.softmax(-0.5 * d2 / self.width ** 2, axis=-1)
+
+  def compute_output_shape(self, input_shape):
+    return (input_shape[0], self.units)
+
+  def get_config(self):
+    return {**super().get_config(), "units": self.units, "width": self.width,
+            "seed": self.seed}
+
+
+@gin.configurable
+def voronoi_experts_network(num_dims: int, num_experts: int = 128, gate_width: float = 0.02,
+                            gate_seed: int = 0, expert_scale: float = 0.02,
+                            output_scale: float = 1.0, name: str = "g_n_voronoi"):
+  """g_n = sum_k p_k(u) (c_k + A_k u): K affine experts (`SoftmaxLinearExperts`)
+  under a fixed sharp Voronoi gate (`FixedVoronoiGate`); only c_k and A_k train.
+
+  Each latent cell maps affinely onto a blob, and each expert climbs D to the
+  mode of its own basin: a blob may move between modes but never loses its
+  latent mass, so a mode stays covered while any expert sits on it. (With the
+  learned gate of `mlp_network(linear_experts=True)` the grid's inner cells
+  shrank until the 9 inner modes had no samples: configs/oneway_grid.gin.)
+  output_scale as in `mlp_network`.
+  """
+  inputs = keras.Input((num_dims,))
+  gate = FixedVoronoiGate(num_experts, gate_width, gate_seed)(inputs)
+  outputs = SoftmaxLinearExperts(expert_scale)([gate, inputs])
+  if output_scale != 1.0:
+    outputs = keras.layers.Rescaling(float(output_scale))(outputs)
+  net = keras.Model(inputs, outputs, name=name)
+  check_min_width(net, num_dims)
+  return net
+
+
 def _num_upsamplings(size: int) -> int:
   k = 0
   while size % (2 ** (k + 1)) == 0 and size // 2 ** (k + 1) >= 4:
@@ -339,7 +398,8 @@ def oneway_generator(spec, network: str = "mlp", latent_dim: Optional[int] = Non
                      logdet: str = "exact", logdet_samples: int = 1):
   """gin builder: a built `OneWayFlow` for a `DataSpec`.
 
-  network: 'mlp' (`mlp_network`) or 'dcgan' (`dcgan_network`; images).
+  network: 'mlp' (`mlp_network`), 'voronoi' (`voronoi_experts_network`; flat
+    data) or 'dcgan' (`dcgan_network`; images).
   latent_dim: d (default n, i.e. no noise r); the paper uses 100 for images.
   """
   n = spec.num_dims
@@ -347,10 +407,14 @@ def oneway_generator(spec, network: str = "mlp", latent_dim: Optional[int] = Non
     net = mlp_network(n)  # linear output: for flat continuous data
     if len(spec.shape) != 1:
       net = keras.Sequential([net, keras.layers.Reshape(spec.shape)])
+  elif network == "voronoi":
+    if len(spec.shape) != 1:
+      raise ValueError("network 'voronoi' is for flat data")
+    net = voronoi_experts_network(n)
   elif network == "dcgan":
     net = dcgan_network(spec.shape)
   else:
-    raise ValueError(f"network must be 'mlp' or 'dcgan', got {network!r}")
+    raise ValueError(f"network must be 'mlp', 'voronoi' or 'dcgan', got {network!r}")
   gen = OneWayFlow(net, spec.shape, latent_dim or n, logdet, logdet_samples)
   gen.build()
   return gen

@@ -437,7 +437,8 @@ def oneway_model(spec, generator="mlp", critic="mlp", latent_dim=None,
                  jit_compile=False):
   """gin builder: a built, compiled `OneWayFlowGAN` for `spec`.
 
-  generator: 'mlp' or 'dcgan' g_n (configure `mlp_network` / `dcgan_network`);
+  generator: 'mlp', 'voronoi' or 'dcgan' g_n (configure `mlp_network` /
+    `voronoi_experts_network` / `dcgan_network`);
   critic: 'mlp' or 'dcgan' (configure `mlp_critic` / `dcgan_critic`);
   latent_dim: d (default n); logdet: 'exact' or 'jvp'; logdet_samples: K
   directions v per Jv estimate (1 = one sample); Adam rates default to the
