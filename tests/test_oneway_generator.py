@@ -306,28 +306,34 @@ def test_first_layer_scale_spreads_the_gate_cells_away_from_the_origin():
 
 
 def test_voronoi_experts_gate_is_fixed_and_every_cell_keeps_its_centre():
-  """voronoi_experts_network: p = softmax(-|u - m_k|^2 / (2 s^2)) against numpy;
+  """voronoi_experts_network: p = softmax(-|u - m_k|^2 / (2 s^2)) and
+  y = sum_k p_k (c_k + A_k (u - m_k)) against numpy;
   the centres m_k are not trainable and get no gradient step; each m_k lies in
   its own cell (p_k(m_k) is the largest), so no cell is empty; the exact
   log-det matches the brute-force slogdet, and inside a cell J = A_k."""
-  net = oneway.voronoi_experts_network(2, num_experts=16, gate_width=0.05, gate_seed=3,
-                                       expert_scale=0.5)
+  net = oneway.voronoi_experts_network(2, num_experts=16, gate_width=0.01, gate_seed=3,
+                                       expert_scale=0.5, uniform_input=False)
   gate, head = net.layers[1], net.layers[2]
   assert isinstance(gate, oneway.FixedVoronoiGate)
   assert not gate.trainable_weights and len(gate.non_trainable_weights) == 1
   m = gate.centers.numpy()
   u = tf.random.stateless_normal([64, 2], seed=[4, 1])
   d2 = ((u.numpy()[:, None, :] - m[None]) ** 2).sum(-1)
-  logits = -0.5 * d2 / 0.05 ** 2
+  logits = -0.5 * d2 / 0.01 ** 2
   ref = np.exp(logits - logits.max(-1, keepdims=True))
   ref /= ref.sum(-1, keepdims=True)
-  np.testing.assert_allclose(gate(u).numpy(), ref, atol=1e-5)
-  np.testing.assert_array_equal(gate(tf.constant(m)).numpy().argmax(-1), np.arange(16))
+  p, offsets = gate(u)
+  np.testing.assert_allclose(p.numpy(), ref, atol=1e-5)
+  np.testing.assert_allclose(offsets.numpy(), u.numpy()[:, None, :] - m[None], atol=1e-6)
+  np.testing.assert_array_equal(gate(tf.constant(m))[0].numpy().argmax(-1), np.arange(16))
+  c, a = head.centers.numpy(), head.matrices.numpy()
+  experts = c[None] + np.einsum("kij,bkj->bki", a, u.numpy()[:, None, :] - m[None])
+  np.testing.assert_allclose(net(u).numpy(), np.einsum("bk,bki->bi", ref, experts), atol=1e-5)
   _, logdet = oneway.log_abs_det_exact(net, u[:8])
   np.testing.assert_allclose(logdet.numpy(), full_jacobian_slogdet(net, u[:8]), atol=1e-3)
   _, at_centres = oneway.log_abs_det_exact(net, tf.constant(m))
-  a = head.matrices.numpy().astype(np.float64)
-  np.testing.assert_allclose(at_centres.numpy(), np.linalg.slogdet(a)[1], atol=1e-3)
+  np.testing.assert_allclose(at_centres.numpy(), np.linalg.slogdet(a.astype(np.float64))[1],
+                             atol=1e-3)
   with tf.GradientTape() as tape:
     loss = tf.reduce_sum(tf.square(net(u)))
   grads = tape.gradient(loss, net.trainable_weights)
@@ -335,16 +341,38 @@ def test_voronoi_experts_gate_is_fixed_and_every_cell_keeps_its_centre():
   np.testing.assert_array_equal(gate.centers.numpy(), m)
 
 
+def test_voronoi_experts_on_the_cube_keep_every_expert_image_bounded():
+  """uniform_input (default): gate and experts act on v = 2 Phi(u) - 1 in
+  (-1, 1)^2 with centres uniform there, so even far latent points map inside
+  the hull of the experts' images of the cube; with v = u an outer cell is
+  unbounded and its expert maps the latent tail onto a long streak."""
+  far = tf.constant([[30.0, -40.0], [-50.0, 5.0], [0.0, 60.0]])
+  cube = tf.constant([[1.0, -1.0], [-1.0, 1.0], [1.0, 1.0], [-1.0, -1.0]])
+  for uniform, bounded in ((True, True), (False, False)):
+    net = oneway.voronoi_experts_network(2, num_experts=16, gate_seed=2, expert_scale=0.5,
+                                         uniform_input=uniform)
+    gate, head = net.layers[-2], net.layers[-1]
+    m = gate.centers.numpy()
+    assert (np.abs(m).max() < 1.0) == uniform
+    c, a = head.centers.numpy(), head.matrices.numpy()
+    corners = c[:, None] + np.einsum("kij,kqj->kqi", a, cube.numpy()[None] - m[:, None])
+    radius = np.abs(corners).max()
+    assert (np.abs(net(far).numpy()).max() <= radius + 1e-4) == bounded
+  z = tf.random.stateless_normal([6, 2], seed=[3, 3])
+  _, logdet = oneway.log_abs_det_exact(net, z)
+  np.testing.assert_allclose(logdet.numpy(), full_jacobian_slogdet(net, z), atol=1e-3)
+
+
 def test_voronoi_experts_network_saves_and_loads(tmp_path):
   net = oneway.voronoi_experts_network(2, num_experts=8, gate_seed=5, output_scale=4.0)
   path = str(tmp_path / "g.keras")
   net.save(path)
   back = keras.models.load_model(path)
-  np.testing.assert_array_equal(back.layers[1].centers.numpy(), net.layers[1].centers.numpy())
+  np.testing.assert_array_equal(back.layers[2].centers.numpy(), net.layers[2].centers.numpy())
   u = tf.random.stateless_normal([10, 2], seed=[1, 1])
   np.testing.assert_allclose(back(u).numpy(), net(u).numpy(), rtol=1e-6)
   spec = DataSpec("ring", (2,))
   with pytest.raises(ValueError, match="flat"):
     oneway.oneway_generator(DataSpec("img", (4, 4, 1), 256), network="voronoi")
-  assert isinstance(oneway.oneway_generator(spec, network="voronoi").network.layers[1],
+  assert isinstance(oneway.oneway_generator(spec, network="voronoi").network.layers[2],
                     oneway.FixedVoronoiGate)

@@ -176,7 +176,8 @@ class OneWayFlow(keras.layers.Layer):
 def check_min_width(network, n: int):
   """Raises if an activation of `network` has fewer than n units per example."""
   for layer in network.layers:
-    units = int(np.prod(layer.output.shape[1:]))
+    outputs = layer.output if isinstance(layer.output, (list, tuple)) else [layer.output]
+    units = sum(int(np.prod(out.shape[1:])) for out in outputs)
     if units < n:
       raise ValueError(f"one-way flow: layer {layer.name} has {units} < n = {n} units")
 
@@ -194,7 +195,8 @@ class GaussianToUniform(keras.layers.Layer):
 @keras.saving.register_keras_serializable(package="tfflowgan")
 class SoftmaxLinearExperts(keras.layers.Layer):
   """y = sum_k p_k(u) (c_k + A_k u): a softmax gate p(u) over K affine experts
-  (a mixture of linear experts). Inputs [p [B, K], u [B, n]], output [B, n].
+  (a mixture of linear experts). Inputs [p [B, K], u [B, n]], output [B, n];
+  with per-expert inputs u [B, K, n] (e.g. u - m_k) y = sum_k p_k (c_k + A_k u_k).
 
   Within a gate's cell (p_k ~ 1) the map is the affine c_k + A_k u, with
   Jacobian A_k: a Gaussian cell of z-space lands on a Gaussian blob around
@@ -211,7 +213,7 @@ class SoftmaxLinearExperts(keras.layers.Layer):
     self.expert_scale = float(expert_scale)
 
   def build(self, input_shapes):
-    (_, k), (_, n) = input_shapes
+    k, n = input_shapes[0][-1], input_shapes[1][-1]
     self.centers = self.add_weight(
         shape=(k, n), initializer=keras.initializers.RandomUniform(-1.0, 1.0), name="centers")
     self.matrices = self.add_weight(
@@ -220,11 +222,14 @@ class SoftmaxLinearExperts(keras.layers.Layer):
 
   def call(self, inputs):
     p, u = inputs
-    experts = self.centers[None] + tf.einsum("kij,bj->bki", self.matrices, u)
+    if len(u.shape) == 3:  # per-expert inputs u_k [B, K, n]: c_k + A_k u_k
+      experts = self.centers[None] + tf.einsum("kij,bkj->bki", self.matrices, u)
+    else:
+      experts = self.centers[None] + tf.einsum("kij,bj->bki", self.matrices, u)
     return tf.einsum("bk,bki->bi", p, experts)
 
   def compute_output_shape(self, input_shapes):
-    return input_shapes[1]
+    return (input_shapes[1][0], input_shapes[1][-1])
 
   def get_config(self):
     return {**super().get_config(), "expert_scale": self.expert_scale}
@@ -294,8 +299,9 @@ def mlp_network(num_dims: int, hidden: Sequence[int] = (128, 128),
 @keras.saving.register_keras_serializable(package="tfflowgan")
 class FixedVoronoiGate(keras.layers.Layer):
   """p(u) = softmax_k(-||u - m_k||^2 / (2 s^2)): a soft Voronoi partition of the
-  latent space by K fixed centres m_k ~ N(0, I) (drawn once from `seed`, saved,
-  never trained) at a fixed width s.
+  input space by K fixed centres m_k ~ N(0, I), or uniform on (-1, 1)^n with
+  `uniform_centers` (drawn once from `seed`, saved, never trained), at a fixed
+  width s. With `return_offsets` it also returns u - m_k, [B, K, n].
 
   Nothing in the gate is trained, so no cell can be given away: each holds the
   latent mass of its Voronoi cell for the whole run (m_k is nearest to itself).
@@ -305,44 +311,63 @@ class FixedVoronoiGate(keras.layers.Layer):
   |m_j - m_k| / s^2, so the soft transition is s^2 / |m_j - m_k| wide.
   """
 
-  def __init__(self, units: int, width: float = 0.02, seed: int = 0, **kwargs):
+  def __init__(self, units: int, width: float = 0.02, seed: int = 0,
+               uniform_centers: bool = False, return_offsets: bool = False, **kwargs):
     super().__init__(**kwargs)
     self.units, self.width, self.seed = int(units), float(width), int(seed)
+    self.uniform_centers, self.return_offsets = bool(uniform_centers), bool(return_offsets)
 
   def build(self, input_shape):
+    init = (keras.initializers.RandomUniform(-1.0, 1.0, seed=self.seed) if self.uniform_centers
+            else keras.initializers.RandomNormal(0.0, 1.0, seed=self.seed))
     self.centers = self.add_weight(
-        shape=(self.units, input_shape[-1]), trainable=False, name="centers",
-        initializer=keras.initializers.RandomNormal(0.0, 1.0, seed=self.seed))
+        shape=(self.units, input_shape[-1]), trainable=False, name="centers", initializer=init)
 
   def call(self, u):
-    d2 = tf.reduce_sum(tf.square(u[:, None, :] - self.centers[None]), axis=-1)
-    return tf.nn.softmax(-0.5 * d2 / self.width ** 2, axis=-1)
+    offsets = u[:, None, :] - self.centers[None]
+    p = tf.nn.softmax(-0.5 * tf.reduce_sum(tf.square(offsets), -1) / self.width ** 2, axis=-1)
+    return [p, offsets] if self.return_offsets else p
 
   def compute_output_shape(self, input_shape):
-    return (input_shape[0], self.units)
+    p = (input_shape[0], self.units)
+    return [p, (input_shape[0], self.units, input_shape[-1])] if self.return_offsets else p
 
   def get_config(self):
     return {**super().get_config(), "units": self.units, "width": self.width,
-            "seed": self.seed}
+            "seed": self.seed, "uniform_centers": self.uniform_centers,
+            "return_offsets": self.return_offsets}
 
 
 @gin.configurable
-def voronoi_experts_network(num_dims: int, num_experts: int = 128, gate_width: float = 0.02,
+def voronoi_experts_network(num_dims: int, num_experts: int = 128, gate_width: float = 0.01,
                             gate_seed: int = 0, expert_scale: float = 0.02,
-                            output_scale: float = 1.0, name: str = "g_n_voronoi"):
-  """g_n = sum_k p_k(u) (c_k + A_k u): K affine experts (`SoftmaxLinearExperts`)
-  under a fixed sharp Voronoi gate (`FixedVoronoiGate`); only c_k and A_k train.
+                            uniform_input: bool = True, output_scale: float = 1.0,
+                            name: str = "g_n_voronoi"):
+  """g_n = sum_k p_k(v) (c_k + A_k (v - m_k)): K affine experts
+  (`SoftmaxLinearExperts`) under a fixed sharp Voronoi gate (`FixedVoronoiGate`,
+  centres m_k) of v; only c_k and A_k train. v = 2 Phi(u) - 1 on the cube
+  (-1, 1)^n (`GaussianToUniform`) with `uniform_input` (default), else v = u.
+
+  Anchoring expert k at its own cell (v - m_k, not v) keeps the blob's
+  position in c_k alone: with c_k + A_k v a shift of the blob moves A_k too
+  (by grad m_k^T), and Adam's per-weight step, scaled by that larger
+  gradient, then barely changes the blob's shape (on the grid the blobs
+  stayed 3-10x wider than P_D's modes after 10000 steps).
 
   Each latent cell maps affinely onto a blob, and each expert climbs D to the
   mode of its own basin: a blob may move between modes but never loses its
   latent mass, so a mode stays covered while any expert sits on it. (With the
   learned gate of `mlp_network(linear_experts=True)` the grid's inner cells
   shrank until the 9 inner modes had no samples: configs/oneway_grid.gin.)
-  output_scale as in `mlp_network`.
+  On the cube every cell is bounded, of area about 2^n / K; with v = u the
+  outer cells reach to infinity and their experts map the latent tails onto
+  long streaks. output_scale as in `mlp_network`.
   """
   inputs = keras.Input((num_dims,))
-  gate = FixedVoronoiGate(num_experts, gate_width, gate_seed)(inputs)
-  outputs = SoftmaxLinearExperts(expert_scale)([gate, inputs])
+  v = GaussianToUniform()(inputs) if uniform_input else inputs
+  gate, offsets = FixedVoronoiGate(num_experts, gate_width, gate_seed,
+                                   uniform_centers=uniform_input, return_offsets=True)(v)
+  outputs = SoftmaxLinearExperts(expert_scale)([gate, offsets])
   if output_scale != 1.0:
     outputs = keras.layers.Rescaling(float(output_scale))(outputs)
   net = keras.Model(inputs, outputs, name=name)
