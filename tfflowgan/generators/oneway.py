@@ -302,6 +302,7 @@ class FixedVoronoiGate(keras.layers.Layer):
   input space by K fixed centres m_k ~ N(0, I), or uniform on (-1, 1)^n with
   `uniform_centers` (drawn once from `seed`, saved, never trained), at a fixed
   width s. With `return_offsets` it also returns u - m_k, [B, K, n].
+  s = 0 gives hard cells, p = one_hot(argmin_k ||u - m_k||).
 
   Nothing in the gate is trained, so no cell can be given away: each holds the
   latent mass of its Voronoi cell for the whole run (m_k is nearest to itself).
@@ -325,7 +326,11 @@ class FixedVoronoiGate(keras.layers.Layer):
 
   def call(self, u):
     offsets = u[:, None, :] - self.centers[None]
-    p = tf.nn.softmax(-0.5 * tf.reduce_sum(tf.square(offsets), -1) / self.width ** 2, axis=-1)
+    d2 = tf.reduce_sum(tf.square(offsets), -1)
+    if self.width:
+      p = tf.nn.softmax(-0.5 * d2 / self.width ** 2, axis=-1)
+    else:  # hard Voronoi cells: a one-hot argmin, constant within each cell
+      p = tf.one_hot(tf.argmin(d2, axis=-1), self.units, dtype=u.dtype)
     return [p, offsets] if self.return_offsets else p
 
   def compute_output_shape(self, input_shape):
