@@ -341,6 +341,22 @@ def test_voronoi_experts_gate_is_fixed_and_every_cell_keeps_its_centre():
   np.testing.assert_array_equal(gate.centers.numpy(), m)
 
 
+def test_voronoi_experts_hard_gate_is_one_affine_map_per_cell():
+  """gate_width=0: p = one_hot(argmin_k |u - m_k|), so y = c_k + A_k (u - m_k)
+  and log|det J| = log|det A_k| at every point (no soft transitions)."""
+  net = oneway.voronoi_experts_network(2, num_experts=16, gate_width=0.0, gate_seed=1,
+                                       expert_scale=0.5, uniform_input=False)
+  gate, head = net.layers[1], net.layers[2]
+  m, c, a = gate.centers.numpy(), head.centers.numpy(), head.matrices.numpy()
+  u = tf.random.stateless_normal([200, 2], seed=[7, 7])
+  k = ((u.numpy()[:, None, :] - m[None]) ** 2).sum(-1).argmin(-1)
+  ref = c[k] + np.einsum("bij,bj->bi", a[k], u.numpy() - m[k])
+  np.testing.assert_allclose(net(u).numpy(), ref, atol=1e-5)
+  _, logdet = oneway.log_abs_det_exact(net, u)
+  np.testing.assert_allclose(logdet.numpy(), np.linalg.slogdet(a[k].astype(np.float64))[1],
+                             atol=1e-4)
+
+
 def test_voronoi_experts_on_the_cube_keep_every_expert_image_bounded():
   """uniform_input (default): gate and experts act on v = 2 Phi(u) - 1 in
   (-1, 1)^2 with centres uniform there, so even far latent points map inside
