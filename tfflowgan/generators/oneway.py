@@ -222,10 +222,8 @@ class SoftmaxLinearExperts(keras.layers.Layer):
 
   def call(self, inputs):
     p, u = inputs
-    if len(u.shape) == 3:  # per-expert inputs u_k [B, K, n]: c_k + A_k u_k
-      experts = self.centers[None] + tf.einsum("kij,bkj->bki", self.matrices, u)
-    else:
-      experts = self.centers[None] + tf.einsum("kij,bj->bki", self.matrices, u)
+    u_index = "bkj" if len(u.shape) == 3 else "bj"  # per-expert inputs u_k: c_k + A_k u_k
+    experts = self.centers[None] + tf.einsum(f"kij,{u_index}->bki", self.matrices, u)
     return tf.einsum("bk,bki->bi", p, experts)
 
   def compute_output_shape(self, input_shapes):
@@ -301,8 +299,8 @@ class FixedVoronoiGate(keras.layers.Layer):
   """p(u) = softmax_k(-||u - m_k||^2 / (2 s^2)): a soft Voronoi partition of the
   input space by K fixed centres m_k ~ N(0, I), or uniform on (-1, 1)^n with
   `uniform_centers` (drawn once from `seed`, saved, never trained), at a fixed
-  width s. With `return_offsets` it also returns u - m_k, [B, K, n].
-  s = 0 gives hard cells, p = one_hot(argmin_k ||u - m_k||).
+  width s. Returns [p [B, K], u - m_k [B, K, n]] (the offsets feed experts
+  anchored at their cells). s = 0 gives hard cells, p = one_hot(argmin_k ||u - m_k||).
 
   Nothing in the gate is trained, so no cell can be given away: each holds the
   latent mass of its Voronoi cell for the whole run (m_k is nearest to itself).
@@ -313,10 +311,10 @@ class FixedVoronoiGate(keras.layers.Layer):
   """
 
   def __init__(self, units: int, width: float = 0.01, seed: int = 0,
-               uniform_centers: bool = False, return_offsets: bool = False, **kwargs):
+               uniform_centers: bool = False, **kwargs):
     super().__init__(**kwargs)
     self.units, self.width, self.seed = int(units), float(width), int(seed)
-    self.uniform_centers, self.return_offsets = bool(uniform_centers), bool(return_offsets)
+    self.uniform_centers = bool(uniform_centers)
 
   def build(self, input_shape):
     init = (keras.initializers.RandomUniform(-1.0, 1.0, seed=self.seed) if self.uniform_centers
@@ -331,16 +329,14 @@ class FixedVoronoiGate(keras.layers.Layer):
       p = tf.nn.softmax(-0.5 * d2 / self.width ** 2, axis=-1)
     else:  # hard Voronoi cells: a one-hot argmin, constant within each cell
       p = tf.one_hot(tf.argmin(d2, axis=-1), self.units, dtype=u.dtype)
-    return [p, offsets] if self.return_offsets else p
+    return [p, offsets]
 
   def compute_output_shape(self, input_shape):
-    p = (input_shape[0], self.units)
-    return [p, (input_shape[0], self.units, input_shape[-1])] if self.return_offsets else p
+    return [(input_shape[0], self.units), (input_shape[0], self.units, input_shape[-1])]
 
   def get_config(self):
     return {**super().get_config(), "units": self.units, "width": self.width,
-            "seed": self.seed, "uniform_centers": self.uniform_centers,
-            "return_offsets": self.return_offsets}
+            "seed": self.seed, "uniform_centers": self.uniform_centers}
 
 
 @gin.configurable
@@ -371,12 +367,12 @@ def voronoi_experts_network(num_dims: int, num_experts: int = 128, gate_width: f
   Density: eq. 10 gives each point its own expert's density. Experts that
   land on the same mode overlap (a fold), so log P_G is under-stated there by
   about the log of their number, and an importance-sampled log zeta is
-  over-stated (2-3 nats on the 2D configs; README).
+  over-stated (1-3 nats on the 2D configs; README).
   """
   inputs = keras.Input((num_dims,))
   v = GaussianToUniform()(inputs) if uniform_input else inputs
   gate, offsets = FixedVoronoiGate(num_experts, gate_width, gate_seed,
-                                   uniform_centers=uniform_input, return_offsets=True)(v)
+                                   uniform_centers=uniform_input)(v)
   outputs = SoftmaxLinearExperts(expert_scale)([gate, offsets])
   if output_scale != 1.0:
     outputs = keras.layers.Rescaling(float(output_scale))(outputs)
