@@ -44,7 +44,7 @@ def main(argv):
   from tfflowgan.data import load_splits
   from tfflowgan.evaluation import feature_nets as fn
   from tfflowgan.evaluation import sample_quality as sq
-  from tfflowgan.training import restore_workdir
+  from tfflowgan.workdir import restore_workdir
 
   root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
   runs = dict(r.split("=", 1) for r in FLAGS.run)
@@ -80,7 +80,7 @@ def main(argv):
   for name, workdir in runs.items():
     metrics = json.load(open(os.path.join(workdir, "metrics.json")))
     model, spec, _ = restore_workdir(workdir)
-    x = model.sample_images(FLAGS.num_samples, seed=tf.constant([FLAGS.seed, 0])).numpy()
+    x = model.sample(FLAGS.num_samples, seed=tf.constant([FLAGS.seed, 0])).numpy()
     k = np.clip(np.floor(x * spec.levels), 0, spec.levels - 1)
     row = {key: metrics.get(f"test_{key}") for key in
            ("bits_per_dim_bound", "bits_per_dim_iwae", "recon_mse")}

@@ -25,7 +25,9 @@ import tensorflow as tf
 from tfflowgan.data import toy2d
 from tfflowgan.data.spec import DataSpec
 from tfflowgan.evaluation import modes2d
-from tfflowgan.generators.oneway import oneway_generator, tape_sources
+from tfflowgan.generators.logdet import tape_sources
+from tfflowgan.generators.oneway import oneway_generator
+from tfflowgan.generators.oneway_networks import mlp_network
 
 
 def main():
@@ -44,7 +46,7 @@ def main():
                     f"mlp_network.activation = '{a.activation}'",
                     f"mlp_network.output_scale = {4.0 if a.data == 'grid' else 1.0}"])
   keras.utils.set_random_seed(a.seed)
-  gen = oneway_generator(DataSpec(a.data, (2,), None), network="mlp", latent_dim=2,
+  gen = oneway_generator(DataSpec(a.data, (2,), None), network=mlp_network, latent_dim=2,
                          logdet="exact")
   opt = keras.optimizers.Adam(a.learning_rate, beta_1=0.5)
   means = tf.constant(mixture.means, tf.float32)

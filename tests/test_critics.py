@@ -64,29 +64,3 @@ def test_no_generator_gradient_through_extra_samples():
   with tf.GradientTape() as tape:
     s = tf.reduce_sum(model.extra_samples())
   assert all(g is None for g in tape.gradient(s, gen.trainable_variables))
-
-
-def test_fourier_features_match_numpy_and_stay_fixed():
-  from tfflowgan.critics.mlp import FourierFeatures, mlp_critic
-  layer = FourierFeatures(8, scale=2.0, seed=1)
-  x = np.random.default_rng(0).normal(size=(5, 2)).astype(np.float32)
-  out = layer(x).numpy()
-  b = layer.kernel.numpy()
-  assert b.shape == (2, 8) and not layer.trainable_weights
-  np.testing.assert_allclose(out, np.concatenate([np.sin(2 * np.pi * x @ b),
-                                                  np.cos(2 * np.pi * x @ b)], -1), atol=1e-5)
-  assert 1.0 < b.std() < 3.0
-  critic = mlp_critic((2,), hidden=(16,), fourier_features=8)
-  assert critic(x).shape == (5, 1)
-  assert len(critic.non_trainable_weights) == 1  # B is not trained
-
-
-def test_gaussian_envelope_adds_the_quadratic_term():
-  from tfflowgan.critics.mlp import mlp_critic
-  x = np.random.default_rng(1).normal(size=(6, 2)).astype(np.float32) * 3
-  plain = mlp_critic((2,), hidden=(16,), fourier_features=4, input_scale=0.5)
-  enveloped = mlp_critic((2,), hidden=(16,), fourier_features=4, input_scale=0.5,
-                         envelope_scale=0.7)
-  enveloped.set_weights(plain.get_weights())
-  expected = plain(x).numpy()[:, 0] - np.sum((0.5 * x) ** 2, -1) / (2 * 0.7 ** 2)
-  np.testing.assert_allclose(enveloped(x).numpy()[:, 0], expected, rtol=1e-5, atol=1e-5)

@@ -75,9 +75,10 @@ def test_evaluate_workdir_writes_eval_json_and_figures(tmp_path):
 
 def test_oneway_stage_on_untrained_ring_model(tmp_path):
   from tfflowgan.data import load_splits  # pylint: disable=g-import-not-at-top
+  from tfflowgan.generators.oneway_networks import mlp_network  # pylint: disable=g-import-not-at-top
   from tfflowgan.objectives.oneway import oneway_model  # pylint: disable=g-import-not-at-top
   splits = load_splits("ring", num_train=500, num_validation=200, num_test=200)
-  model = oneway_model(splits.spec, num_eval_zeta_samples=100)
+  model = oneway_model(splits.spec, generator=mlp_network, num_eval_zeta_samples=100)
   cfg = suite.SuiteConfig(stages=("likelihood", "jacobian", "latent", "oneway"),
                           jacobian_samples=4, oneway_sample_sizes=(1, 10, 100),
                           oneway_repeats=3)

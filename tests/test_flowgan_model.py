@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from tfflowgan import critics
 from tfflowgan.data import DataSpec
+from tfflowgan.evaluation import final
 from tfflowgan.generators import realnvp
 from tfflowgan.objectives import adam, flow_mle
 from tfflowgan.objectives.flowgan import FlowGAN, flowgan
@@ -99,11 +100,12 @@ def test_fit_logs_and_final_metrics():
               "val_wasserstein", "val_independent_wasserstein"):
     assert np.isfinite(hist[key][-1]), key
   assert hist["generator_steps"][-1] == 1.0
-  out = model.final_metrics(_data(n=20, batch=10).take(2), min_samples=30, chunk=16)
+  out = final.critic_metrics(model, _data(n=20, batch=10).take(2), min_samples=30, chunk=16)
+  assert final.final_metrics(model, _data(n=20, batch=10).take(1)).keys() == out.keys()
   assert set(out) == {"test_wasserstein", "test_independent_wasserstein",
                       "sample_bits_per_dim_median", "test_heldout_wasserstein"}
   assert all(np.isfinite(v) for v in out.values())
-  images = model.sample_images(5, seed=tf.constant([1, 2]))
+  images = model.sample(5, seed=tf.constant([1, 2]))
   assert images.shape == (5, 8, 8, 1) and 0 <= images.numpy().min() <= images.numpy().max() <= 1
   assert model.log_prob(images).shape == (5,)
 

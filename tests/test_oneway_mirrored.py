@@ -13,13 +13,16 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from tfflowgan.data import toy2d
 from tfflowgan.data.spec import DataSpec
-from tfflowgan.objectives.oneway import oneway_model
+from tfflowgan.generators.oneway_networks import mlp_network
+from tfflowgan.objectives.common import adam
+from tfflowgan.objectives.importance import DefensiveGaussian
+from tfflowgan.objectives.oneway import Tempering, oneway_model
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 with strategy.scope():
-  model = oneway_model(DataSpec("ring", (2,), None), num_zeta_samples=2, logdet="jvp",
-                       d_learning_rate=1e-3, g_learning_rate=1e-3,
-                       num_eval_zeta_samples=200, ema_decay=0.9, anneal_start=2.0,
-                       anneal_steps=10, data_noise=0.1, data_noise_steps=10)
+  model = oneway_model(DataSpec("ring", (2,), None), generator=mlp_network,
+                       num_zeta_samples=2, logdet="jvp", d_optimizer=lambda: adam(1e-3),
+                       g_optimizer=lambda: adam(1e-3), num_eval_zeta_samples=200,
+                       defensive=DefensiveGaussian(0.1, 1.5), tempering=Tempering(0.5, 10))
 before = [v.numpy().copy() for v in model.trainable_variables]
 ds = tf.data.Dataset.from_tensor_slices(toy2d.sample("ring", 64)).batch(16)
 history = model.fit(ds, epochs=1, verbose=0).history

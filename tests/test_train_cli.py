@@ -85,7 +85,7 @@ def test_multi_worker_without_tf_config_is_named(tmp_path, monkeypatch):
 
 
 def test_latent_dimension_larger_than_data_is_named(tmp_path):
-  pytest.importorskip("tfflowgan.objectives.oneway")
   with pytest.raises(config_lib.ConfigError,
                      match="train.model_builder = @oneway_model: latent_dim must be in 1..64"):
-    _train(tmp_path, ["train.model_builder = @oneway_model", "oneway_model.latent_dim = 100"])
+    _train(tmp_path, ["train.model_builder = @oneway_model",
+                      "oneway_model.generator = @dcgan_network", "oneway_model.latent_dim = 100"])

@@ -136,7 +136,7 @@ def save_samples(model, spec, path, num=64, seed=1234):
   """Draws `num` samples with a fixed seed and writes them to `path` as PNG."""
   from tfflowgan.evaluation import plots
   os.makedirs(os.path.dirname(path), exist_ok=True)
-  samples = np.asarray(model.sample_images(num, seed=tf.constant([seed, 0])))
+  samples = np.asarray(model.sample(num, seed=tf.constant([seed, 0])))
   if spec.is_image:
     plots.save_image_grid(samples, path, nrow=int(math.ceil(math.sqrt(num))))
   else:

@@ -4,10 +4,7 @@ import os
 
 import gin
 
-
-class ConfigError(ValueError):
-  """A config file is missing, a binding names an unknown setting, or a
-  setting cannot work (raised before training starts)."""
+from tfflowgan.errors import ConfigError  # noqa: F401  (raised here, caught by scripts)
 
 
 def error_message(error) -> str:
@@ -21,10 +18,6 @@ def register_all():
   import tfflowgan.generators  # noqa: F401
   import tfflowgan.objectives  # noqa: F401
   import tfflowgan.training  # noqa: F401
-  try:  # one-way flows (issue 8), if importable
-    import tfflowgan.objectives.oneway  # noqa: F401
-  except ImportError:
-    pass
 
 
 def parse(config_files, bindings=()):

@@ -21,7 +21,6 @@ lower bound on log P(k) that training reports; `log_prob_iw` is the tighter
 log-mean-exp bound. Continuous data sets (levels None) take float32 values.
 """
 
-import contextlib
 import math
 import os
 
@@ -31,6 +30,7 @@ import tensorflow as tf
 from tfflowgan import validation
 from tfflowgan.data.pipeline import quantize
 from tfflowgan.data.units import bits_per_dim
+from tfflowgan.generators.logdet import standard_normal_log_prob
 
 MAX_SAMPLES = 100000  # per call of `sample`
 
@@ -158,7 +158,6 @@ class OneWayServing(_Serving):
     return out
 
   def sample(self, num_samples, seed):
-    from tfflowgan.generators.oneway import standard_normal_log_prob
     n = validation.check_count(num_samples, "num_samples", 0, MAX_SAMPLES)
     u = self.generator.sample_inputs(n, seed=validation.check_seed(seed))
     x, logdet = self.generator.forward_with_logdet(u, training=False)
@@ -167,37 +166,33 @@ class OneWayServing(_Serving):
 
 def serving_module(model, spec) -> _Serving:
   """The endpoints of a trained model (flow or one-way flow)."""
-  from tfflowgan.generators.flow import FlowGenerator
-  generator = getattr(model, "generator", None)
-  if isinstance(generator, FlowGenerator):
-    return FlowServing(generator, spec)
-  if hasattr(model, "log_zeta") and hasattr(model, "critic"):
+  if model.flow is not None:
+    return FlowServing(model.flow, spec)
+  if model.energy is not None:
     return OneWayServing(model, spec)
   raise TypeError(f"cannot export {type(model).__name__}: no flow generator or "
-                  "one-way critic with log zeta")
+                  "energy with log zeta")
 
 
 def export_model(model, spec, path):
   """Writes `model`'s SavedModel (a Keras `ExportArchive`: variables and
   signatures only, loadable by TF Serving and `saved_model_cli`) to `path`."""
   serving = serving_module(model, spec)
-  # One-way flows with weight averaging export the averaged generator.
-  with getattr(model, "averaged_generator", contextlib.nullcontext)():
-    archive = keras.export.ExportArchive()
-    for name in ("generator", "critic"):
-      if isinstance(getattr(serving, name, None), keras.layers.Layer):
-        archive.track(getattr(serving, name))
-    for name, signature in serving.signatures().items():
-      archive.add_endpoint(name, getattr(serving, name), input_signature=signature)
-    archive.write_out(os.fspath(path), verbose=False)
+  archive = keras.export.ExportArchive()
+  for name in ("generator", "critic"):
+    if isinstance(getattr(serving, name, None), keras.layers.Layer):
+      archive.track(getattr(serving, name))
+  for name, signature in serving.signatures().items():
+    archive.add_endpoint(name, getattr(serving, name), input_signature=signature)
+  archive.write_out(os.fspath(path), verbose=False)
   return serving
 
 
 def export_workdir(workdir, path, checkpoint=None):
   """Rebuilds a `scripts/train.py` run from `workdir/config.gin`, restores
   its latest (or the given) checkpoint, and exports it to `path`."""
-  from tfflowgan import training
-  model, spec, info = training.restore_workdir(workdir, checkpoint)
+  from tfflowgan import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
+  model, spec, info = workdir_lib.restore_workdir(workdir, checkpoint)
   export_model(model, spec, path)
   return info
 

@@ -31,8 +31,9 @@ import tensorflow as tf
 
 from tfflowgan import callbacks as cb
 from tfflowgan import strategy as strategy_lib
-from tfflowgan.config import ConfigError
+from tfflowgan.errors import ConfigError
 from tfflowgan.data import available_datasets, load_splits, make_batches
+from tfflowgan.evaluation import final
 
 
 def _jsonable(value):
@@ -55,10 +56,7 @@ STEP_KEY = "step/.ATTRIBUTES/VARIABLE_VALUE"
 
 
 def checkpoint_step(path) -> int:
-  """The global step saved in a checkpoint (-1: a checkpoint from before the
-  step counter existed)."""
-  if STEP_KEY not in dict(tf.train.list_variables(path)):
-    return -1
+  """The global step saved in a checkpoint."""
   return int(tf.train.load_variable(path, STEP_KEY))
 
 
@@ -118,7 +116,7 @@ def _eval_batches(ds, spec, batch_size, seed, split=1):
   return make_batches(ds, spec, batch_size, training=False, seed=seed)
 
 
-def _load_data(dataset, seed, dataset_kwargs):
+def load_data(dataset, seed, dataset_kwargs):
   if dataset not in available_datasets():
     raise ConfigError(f"train.dataset = {dataset!r} is unknown; available: "
                       f"{', '.join(available_datasets())}")
@@ -145,12 +143,102 @@ def _check_settings(splits, dataset, batch_size, replicas, steps_per_epoch,
                       "(a step-exact resume point)")
 
 
-def _build_model(model_builder, spec):
+def build_model(model_builder, spec):
   try:
     return model_builder(spec)
   except ValueError as e:
     name = getattr(model_builder, "__name__", str(model_builder))
     raise ConfigError(f"train.model_builder = @{name}: {e}") from e
+
+
+def _restore(ckpt, workdir):
+  """Restores the newest checkpoint of `workdir` (workers read the chief's,
+  on a shared disk) into `ckpt`; returns its path or None."""
+  resumed = latest_checkpoint(workdir)
+  if resumed:
+    ckpt.restore(resumed).assert_existing_objects_matched()
+    print(f"Resumed from {resumed} (epoch {int(ckpt.epoch.numpy())}), "
+          f"step {int(ckpt.step.numpy())}")
+  return resumed
+
+
+def _callbacks(out, spec, ckpt, keep, steps_per_epoch, num_samples, sample_every_epochs,
+               checkpoint_every_steps, sample_every_steps, log_every_steps):
+  manager = tf.train.CheckpointManager(ckpt, os.path.join(out, "checkpoints"),
+                                       max_to_keep=keep)
+  step_manager = None
+  if checkpoint_every_steps:
+    step_manager = tf.train.CheckpointManager(
+        ckpt, os.path.join(out, "checkpoints", "steps"), max_to_keep=keep)
+  callbacks = [
+      cb.NonFiniteGuard(lambda: latest_checkpoint(out), steps_per_epoch, ckpt.step),
+      cb.StepCounter(ckpt.step, step_manager, checkpoint_every_steps, steps_per_epoch),
+      cb.CheckpointEachEpoch(manager, ckpt.epoch),
+      keras.callbacks.TensorBoard(os.path.join(out, "tb"), update_freq="epoch"),
+      keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
+      cb.SampleImages(out, spec, num_samples, sample_every_epochs,
+                      every_steps=sample_every_steps, step_var=ckpt.step),
+  ]
+  if log_every_steps:
+    callbacks.append(cb.StepScalars(os.path.join(out, "tb", "steps"), ckpt.step,
+                                    log_every_steps))
+  return callbacks
+
+
+def _phases(step0, epoch0, epochs, steps_per_epoch):
+  """[(first_epoch, last_epoch, steps per epoch)]; a run resumed mid-epoch
+  first finishes that epoch."""
+  phases, initial_epoch = [], epoch0
+  if steps_per_epoch:
+    initial_epoch, done = divmod(step0, steps_per_epoch)
+    if done and initial_epoch < epochs:
+      phases.append((initial_epoch, initial_epoch + 1, steps_per_epoch - done))
+      initial_epoch += 1
+  if initial_epoch < epochs:
+    phases.append((initial_epoch, epochs, steps_per_epoch))
+  return phases
+
+
+def _fit(model, train_batches, phases, step0, seed, resumed, val_ds, callbacks, verbose):
+  """Runs the phases; returns the history. Pipelines are built before the
+  reseed: tf.data combines the global seed with each op's seed."""
+  datasets, skip = [], step0
+  for first, last, steps in phases:
+    datasets.append(train_batches(skip))
+    skip += (last - first) * (steps or 0)
+  if resumed:  # fresh draws for the model's own random ops, reproducibly
+    tf.random.set_seed((seed * 1000003 + step0) % 2**31)
+  history = {}
+  for ds, (first, last, steps) in zip(datasets, phases):
+    h = model.fit(ds, epochs=last, initial_epoch=first, steps_per_epoch=steps,
+                  validation_data=val_ds, callbacks=callbacks, verbose=verbose).history
+    for k, v in h.items():
+      history.setdefault(k, []).extend(v)
+  return history
+
+
+def _evaluate(model, spec, dataset, epochs, ckpt, resumed, val_ds, test_ds):
+  """metrics.json's figures: run facts, validation and test means, and the
+  measurements of `evaluation.final`."""
+  metrics = {"dataset": dataset, "num_dims": spec.num_dims, "levels": spec.levels,
+             "epochs": epochs, "train_steps": int(ckpt.step.numpy()),
+             "optimizer_iterations": optimizer_iterations(model),
+             "resumed_from": resumed,
+             "num_parameters": int(sum(np.prod(v.shape) for v in model.trainable_variables))}
+  for name, ds in (("validation", val_ds), ("test", test_ds)):
+    for key, value in model.evaluate(ds, verbose=0, return_dict=True).items():
+      metrics[f"{name}_{key}"] = _jsonable(value)
+  metrics.update({k: _jsonable(v) for k, v in final.final_metrics(model, test_ds).items()})
+  return metrics
+
+
+def _write_worker_record(dist, workdir, metrics, chief, model):
+  task_type, task_id = strategy_lib.task(dist)
+  if task_type is not None:  # every worker: its step count and weights checksum
+    os.makedirs(os.path.join(workdir, "workers"), exist_ok=True)
+    _write_json(os.path.join(workdir, "workers", f"{task_type}_{task_id}.json"),
+                {"train_steps": metrics["train_steps"], "chief": chief,
+                 "weights_sha256": weights_checksum(model)})
 
 
 @gin.configurable(denylist=["workdir"])
@@ -177,33 +265,23 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   chief = strategy_lib.is_chief(dist)
   out = workdir if chief else tempfile.mkdtemp(prefix="tfflowgan_worker_")
   os.makedirs(out, exist_ok=True)
+
+  # Data and model.
   keras.utils.set_random_seed(seed)
-  splits = _load_data(dataset, seed, dataset_kwargs)
+  splits = load_data(dataset, seed, dataset_kwargs)
   spec = splits.spec
   _check_settings(splits, dataset, batch_size, dist.num_replicas_in_sync,
                   steps_per_epoch, checkpoint_every_steps)
   with dist.scope():
-    model = _build_model(model_builder, spec)
+    model = build_model(model_builder, spec)
     epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
     step_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
   if strategy == "multi_worker":
     patch_multi_worker_logs(model)
+
+  # Resume.
   ckpt = tf.train.Checkpoint(model=model, epoch=epoch_var, step=step_var)
-  manager = tf.train.CheckpointManager(ckpt, os.path.join(out, "checkpoints"),
-                                       max_to_keep=keep_checkpoints)
-  step_manager = None
-  if checkpoint_every_steps:
-    step_manager = tf.train.CheckpointManager(
-        ckpt, os.path.join(out, "checkpoints", "steps"), max_to_keep=keep_checkpoints)
-  resumed = latest_checkpoint(workdir)  # workers read the chief's (shared disk)
-  if resumed and checkpoint_step(resumed) < 0:  # older format: no step counter
-    tf.train.Checkpoint(model=model, epoch=epoch_var).restore(
-        resumed).assert_existing_objects_matched()
-    step_var.assign(int(epoch_var.numpy()) * (steps_per_epoch or 0))
-  elif resumed:
-    ckpt.restore(resumed).assert_existing_objects_matched()
-    print(f"Resumed from {resumed} (epoch {int(epoch_var.numpy())}), "
-          f"step {int(step_var.numpy())}")
+  resumed = _restore(ckpt, workdir)
 
   def train_batches(skip):
     ds = make_batches(splits.train, spec, batch_size, training=True, seed=seed,
@@ -215,93 +293,25 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   val_ds = _eval_batches(splits.validation, spec, eval_batch_size, seed + 1, split)
   test_ds = _eval_batches(splits.test, spec, eval_batch_size, seed + 2, split)
 
-  latest = lambda: latest_checkpoint(out)
-  callbacks = [
-      cb.NonFiniteGuard(latest, steps_per_epoch, step_var),
-      cb.StepCounter(step_var, step_manager, checkpoint_every_steps, steps_per_epoch),
-      cb.CheckpointEachEpoch(manager, epoch_var),
-      keras.callbacks.TensorBoard(os.path.join(out, "tb"), update_freq="epoch"),
-      keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
-      cb.SampleImages(out, spec, num_samples, sample_every_epochs,
-                      every_steps=sample_every_steps, step_var=step_var),
-  ]
-  if log_every_steps:
-    callbacks.append(cb.StepScalars(os.path.join(out, "tb", "steps"), step_var,
-                                    log_every_steps))
-  start = time.time()
-  history = {}
-
-  # Phases (first_epoch, last_epoch, steps per epoch); a run resumed mid-epoch
-  # first finishes that epoch. Pipelines are built before the reseed below:
-  # tf.data combines the global seed with each op's seed.
-  step0, phases = int(step_var.numpy()), []
-  initial_epoch = int(epoch_var.numpy())
-  if steps_per_epoch:
-    initial_epoch, done = divmod(step0, steps_per_epoch)
-    if done and initial_epoch < epochs:
-      phases.append((initial_epoch, initial_epoch + 1, steps_per_epoch - done))
-      initial_epoch += 1
-  if initial_epoch < epochs:
-    phases.append((initial_epoch, epochs, steps_per_epoch))
-  datasets, skip = [], step0
-  for first, last, steps in phases:
-    datasets.append(train_batches(skip))
-    skip += (last - first) * (steps or 0)
-  if resumed:  # fresh draws for the model's own random ops, reproducibly
-    tf.random.set_seed((seed * 1000003 + step0) % 2**31)
-  for ds, (first, last, steps) in zip(datasets, phases):
-    h = model.fit(ds, epochs=last, initial_epoch=first, steps_per_epoch=steps,
-                  validation_data=val_ds, callbacks=callbacks, verbose=verbose).history
-    for k, v in h.items():
-      history.setdefault(k, []).extend(v)
+  # Fit.
+  callbacks = _callbacks(out, spec, ckpt, keep_checkpoints, steps_per_epoch, num_samples,
+                         sample_every_epochs, checkpoint_every_steps, sample_every_steps,
+                         log_every_steps)
+  start, step0 = time.time(), int(step_var.numpy())
+  phases = _phases(step0, int(epoch_var.numpy()), epochs, steps_per_epoch)
+  history = _fit(model, train_batches, phases, step0, seed, resumed, val_ds, callbacks,
+                 verbose)
   train_seconds = time.time() - start
 
-  metrics = {"dataset": dataset, "num_dims": spec.num_dims, "levels": spec.levels,
-             "epochs": epochs, "train_seconds": train_seconds,
-             "train_steps": int(step_var.numpy()),
-             "optimizer_iterations": optimizer_iterations(model),
-             "resumed_from": resumed,
-             "num_parameters": int(sum(np.prod(v.shape) for v in model.trainable_variables))}
-  for name, ds in (("validation", val_ds), ("test", test_ds)):
-    for key, value in model.evaluate(ds, verbose=0, return_dict=True).items():
-      metrics[f"{name}_{key}"] = _jsonable(value)
-  if hasattr(model, "final_metrics"):
-    metrics.update({k: _jsonable(v) for k, v in model.final_metrics(test_ds).items()})
+  # Final evaluation and outputs.
+  metrics = _evaluate(model, spec, dataset, epochs, ckpt, resumed, val_ds, test_ds)
+  metrics["train_seconds"] = train_seconds
   metrics["history"] = {k: [_jsonable(v) for v in vs] for k, vs in history.items()}
   cb.save_samples(model, spec, os.path.join(out, "samples.png"), num_samples)
   _write_json(os.path.join(out, "metrics.json"), metrics)
-  task_type, task_id = strategy_lib.task(dist)
-  if task_type is not None:  # every worker: its step count and weights checksum
-    os.makedirs(os.path.join(workdir, "workers"), exist_ok=True)
-    _write_json(os.path.join(workdir, "workers", f"{task_type}_{task_id}.json"),
-                {"train_steps": metrics["train_steps"], "chief": chief,
-                 "weights_sha256": weights_checksum(model)})
+  _write_worker_record(dist, workdir, metrics, chief, model)
   if not chief:
     shutil.rmtree(out, ignore_errors=True)
   summary = {k: v for k, v in metrics.items() if k.startswith("test_")}
   print("Test:", json.dumps(summary))
   return metrics
-
-
-def restore_workdir(workdir, checkpoint=None):
-  """(model, spec, info): rebuilds a `train` run from `workdir/config.gin`
-  (gin state replaced) and restores its latest (or the given) checkpoint;
-  every model variable must be found in it."""
-  from tfflowgan import config as config_lib
-  config = os.path.join(workdir, "config.gin")
-  if not os.path.isfile(config):
-    raise FileNotFoundError(f"{config} not found: is {workdir} a training workdir?")
-  checkpoint = checkpoint or latest_checkpoint(workdir)
-  if not checkpoint:
-    raise FileNotFoundError(f"no checkpoint under {os.path.join(workdir, 'checkpoints')}")
-  gin.clear_config()
-  config_lib.parse([config])
-  bindings = gin.get_bindings("train")
-  splits = _load_data(bindings["dataset"], bindings.get("seed", 0),
-                      bindings.get("dataset_kwargs"))
-  model = _build_model(bindings["model_builder"], splits.spec)
-  tf.train.Checkpoint(model=model).restore(checkpoint).expect_partial() \
-      .assert_existing_objects_matched()
-  info = {"checkpoint": checkpoint, "dataset": bindings["dataset"],
-          "step": checkpoint_step(checkpoint)}
-  return model, splits.spec, info

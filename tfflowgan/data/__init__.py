@@ -5,8 +5,4 @@ from tfflowgan.data.pipeline import dequantize, make_batches, quantize
 from tfflowgan.data.registry import Splits, available_datasets, load_splits, register_dataset
 from tfflowgan.data.spec import DataSpec
 from tfflowgan.data.units import bits_per_dim, discrete_nll
-
-try:  # the 2D mixtures (one-way flows)
-  from tfflowgan.data import toy2d  # noqa: F401
-except ImportError:  # pragma: no cover - while toy2d is being written
-  pass
+from tfflowgan.data import toy2d  # noqa: F401  (the 2D mixtures)

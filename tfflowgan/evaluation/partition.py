@@ -9,7 +9,8 @@ proposal q that can sample and score its samples,
 computed in log space (log-sum-exp, accumulated in float64 over chunks).
 `log_zeta_curve` repeats the estimate for several S to show its spread (Fig. 2:
 standard normal, generator and true-density proposals). A proposal is any
-callable `proposal(m) -> (samples [m, ...], log_q [m])`.
+callable `proposal(m) -> (samples [m, ...], log_q [m])`; the estimator and
+the generator / normal proposals live in `objectives.importance`.
 """
 
 from typing import Callable, Dict, Optional, Sequence
@@ -19,24 +20,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 import numpy as np
-from scipy.special import logsumexp
 
+from tfflowgan.data import toy2d
 from tfflowgan.evaluation import plots
-
-Proposal = Callable[[int], tuple]
-
-
-def estimate_log_zeta(log_unnormalized: Callable, proposal: Proposal,
-                      num_samples: int, chunk_size: int = 10000) -> float:
-  """log of (1/S) sum_s exp(f(y_s) - log q(y_s)), y_s ~ q, S = num_samples."""
-  total, left = -np.inf, int(num_samples)
-  while left > 0:
-    m = min(chunk_size, left)
-    y, log_q = proposal(m)
-    log_w = np.asarray(log_unnormalized(y), np.float64) - np.asarray(log_q, np.float64)
-    total = np.logaddexp(total, logsumexp(log_w))
-    left -= m
-  return float(total - np.log(num_samples))
+from tfflowgan.objectives.importance import (  # noqa: F401  (re-exported)
+    Proposal, estimate_log_zeta, generator_proposal, normal_proposal)
 
 
 def log_zeta_curve(log_unnormalized: Callable, proposal: Proposal,
@@ -52,44 +40,13 @@ def log_zeta_curve(log_unnormalized: Callable, proposal: Proposal,
           "mean": values.mean(1), "std": values.std(1)}
 
 
-def normal_proposal(shape, scale: float = 1.0, seed: int = 0) -> Proposal:
-  """N(0, scale^2 I) on examples of `shape` (Fig. 2's standard normal: scale 1)."""
-  rng = np.random.default_rng(seed)
-  n = int(np.prod(shape))
-
-  def proposal(m):
-    y = scale * rng.standard_normal((m,) + tuple(shape))
-    sq = np.square(y.reshape(m, -1)).sum(-1)
-    log_q = -0.5 * sq / scale ** 2 - 0.5 * n * np.log(2 * np.pi * scale ** 2)
-    return y.astype(np.float32), log_q
-  return proposal
-
-
 def mixture_proposal(mixture, seed: int = 0) -> Proposal:
   """The true 2D mixture density ('ring', 'grid' or a `toy2d.Mixture`)."""
-  from tfflowgan.data import toy2d  # pylint: disable=g-import-not-at-top
   rng = np.random.default_rng(seed)
 
   def proposal(m):
     y = toy2d.sample(mixture, m, seed=int(rng.integers(2 ** 31)))
     return y, toy2d.log_prob(mixture, y).numpy()
-  return proposal
-
-
-def generator_proposal(generator, mode: Optional[str] = None,
-                       logdet_samples: Optional[int] = None) -> Proposal:
-  """A one-way flow's samples and their log P_G (eq. 10), inference mode; mode
-  and logdet_samples (K directions for 'jvp') default to the generator's."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-
-  @tf.function(reduce_retracing=True)
-  def draw(m):
-    return generator.sample_with_log_prob(m, training=False, mode=mode,
-                                          logdet_samples=logdet_samples)
-
-  def proposal(m):
-    y, log_q = draw(tf.constant(m, tf.int32))
-    return y.numpy(), log_q.numpy()
   return proposal
 
 

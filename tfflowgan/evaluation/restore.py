@@ -9,7 +9,6 @@ the model, and the checkpoint is restored into it. Every model variable must
 be found in the checkpoint (an untrained model is never evaluated silently).
 """
 
-import importlib
 import os
 from typing import Optional, Sequence, Tuple
 
@@ -19,23 +18,9 @@ import tensorflow as tf
 from tfflowgan import config as config_lib
 from tfflowgan.data import Splits, load_splits
 
-# Modules with gin configurables that `config.register_all` may not import yet.
-OPTIONAL_MODULES = ("tfflowgan.objectives.flowgan", "tfflowgan.objectives.oneway",
-                    "tfflowgan.objectives.avade")
-
-
-def _register_optional():
-  for name in OPTIONAL_MODULES:
-    try:
-      importlib.import_module(name)
-    except ImportError:
-      pass
-
-
 def build_from_config(config_files: Sequence[str], bindings: Sequence[str] = ()):
   """(model, splits, train bindings) for gin config files; no weights restored."""
   gin.clear_config()
-  _register_optional()
   config_lib.parse(list(config_files), list(bindings))
   train_bindings = gin.get_bindings("train")
   if "model_builder" not in train_bindings or "dataset" not in train_bindings:
@@ -48,13 +33,9 @@ def build_from_config(config_files: Sequence[str], bindings: Sequence[str] = ())
 
 
 def latest_checkpoint(workdir: str) -> str:
-  """The newest checkpoint of a workdir (`training.latest_checkpoint` when the
-  runner has it, which also looks at step checkpoints; else `checkpoints/`)."""
+  """The newest checkpoint of a workdir, epoch or step (`training.latest_checkpoint`)."""
   from tfflowgan import training  # pylint: disable=g-import-not-at-top
-  if hasattr(training, "latest_checkpoint"):
-    path = training.latest_checkpoint(workdir)
-  else:
-    path = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
+  path = training.latest_checkpoint(workdir)
   if path is None:
     raise FileNotFoundError(f"no checkpoint under {os.path.join(workdir, 'checkpoints')}")
   return path

@@ -31,10 +31,11 @@ from typing import Callable, Dict, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from tfflowgan.data import make_batches
+from tfflowgan.data import make_batches, toy2d
 from tfflowgan.evaluation import (feature_nets, independent_critic, jacobian, latent,
-                                  likelihood, parzen, plots, report, sample_quality)
-from tfflowgan.generators.flow import FlowGenerator, prior
+                                  likelihood, modes2d, partition, parzen, plots, report,
+                                  sample_quality)
+from tfflowgan.generators.flow import prior
 
 STAGES = ("likelihood", "parzen", "jacobian", "sample_quality", "independent_critic",
           "latent", "oneway")
@@ -68,35 +69,6 @@ class SuiteConfig:
   oneway_repeats: int = 10
 
 
-# Model kinds (checked with attributes / isinstance; other objectives skip).
-def flow_generator(model) -> Optional[FlowGenerator]:
-  gen = getattr(model, "generator", None)
-  return gen if isinstance(gen, FlowGenerator) else None
-
-
-def is_oneway(model) -> bool:
-  try:
-    from tfflowgan.objectives.oneway import OneWayFlowGAN  # pylint: disable=g-import-not-at-top
-  except ImportError:
-    return False
-  return isinstance(model, OneWayFlowGAN)
-
-
-def likelihood_kind(model) -> Optional[str]:
-  """'exact' (flows), 'estimate' (one-way flows: importance-sampled zeta),
-  'bound' (AV-ADE and models declaring it), or None when there is no log_prob."""
-  declared = getattr(model, "likelihood_kind", None)
-  if declared:
-    return declared
-  if flow_generator(model) is not None:
-    return "exact"
-  if is_oneway(model):
-    return "estimate"
-  if "avade" in type(model).__name__.lower():
-    return "bound"
-  return "unknown" if hasattr(model, "log_prob") else None
-
-
 class Context:
   """What the stages share: model, data arrays, generated samples, results."""
 
@@ -122,12 +94,10 @@ class Context:
   def samples(self, key: str, n: int, offset: int) -> np.ndarray:
     """n generated samples (clipped to the data range), cached under key."""
     if key not in self._samples:
-      if not hasattr(self.model, "sample_images"):
-        raise Skip(f"{type(self.model).__name__} cannot sample (no sample_images)")
       chunk, parts = 500, []
       for i in range(0, n, chunk):
         seed = tf.constant([self.cfg.seed + offset, i // chunk])
-        parts.append(np.asarray(self.model.sample_images(min(chunk, n - i), seed=seed),
+        parts.append(np.asarray(self.model.sample(min(chunk, n - i), seed=seed),
                                 np.float32))
       self._samples[key] = np.concatenate(parts)
     return self._samples[key]
@@ -143,14 +113,12 @@ def _tf_fn(fn):
 
 # Stages.
 def stage_likelihood(ctx: Context) -> dict:
-  kind = likelihood_kind(ctx.model)
-  if kind is None:
-    raise Skip(f"{type(ctx.model).__name__} has no log_prob")
+  kind = ctx.model.likelihood_kind
   log_prob = _tf_fn(ctx.model.log_prob)
   reports = {name: likelihood.evaluate_log_likelihood(log_prob, x, ctx.spec, ctx.cfg.batch_size)
              for name, x in ctx.data.items()}
   out = {"kind": kind, **{name: r.summary() for name, r in reports.items()}}
-  gen = flow_generator(ctx.model)
+  gen = ctx.model.flow
   if gen is not None:  # Danihelka 3.2: NLL of the generator's own samples.
     x = gen.sample(min(ctx.cfg.num_samples, 1000), seed=tf.constant([ctx.cfg.seed, 17]))
     r = likelihood.evaluate_log_likelihood(log_prob, x.numpy(), ctx.spec, ctx.cfg.batch_size)
@@ -180,15 +148,13 @@ def stage_parzen(ctx: Context) -> dict:
 
 
 def stage_jacobian(ctx: Context) -> dict:
-  gen, cfg = getattr(ctx.model, "generator", None), ctx.cfg
+  gen, cfg = ctx.model.flow, ctx.cfg
   seed = tf.constant([cfg.seed, 11])
-  if flow_generator(ctx.model) is not None:
-    g, z, what = gen.decode, gen.sample_latent(cfg.jacobian_samples, seed=seed), "decode(z)"
-  elif is_oneway(ctx.model):
-    g = lambda u: gen(u, training=False)
-    z, what = gen.sample_inputs(cfg.jacobian_samples, seed=seed), "g_n(u)"
-  else:
+  jacobian_map = ctx.model.jacobian_map()
+  if jacobian_map is None:
     raise Skip(f"{type(ctx.model).__name__} has no flow or one-way generator")
+  g, sample_inputs, what = jacobian_map
+  z = sample_inputs(cfg.jacobian_samples, seed=seed)
   if ctx.spec.num_dims > cfg.jacobian_max_dims:
     raise Skip(f"D = {ctx.spec.num_dims} > jacobian_max_dims = {cfg.jacobian_max_dims}")
   chunk = max(1, min(cfg.jacobian_samples, 2 ** 22 // ctx.spec.num_dims ** 2))
@@ -205,7 +171,7 @@ def stage_jacobian(ctx: Context) -> dict:
          "singular_value_max": _stats(s["singular_values"][:, 0]),
          "singular_value_min": _stats(s["singular_values"][:, -1]),
          "log_singular_values_mean": s["log_singular_values_mean"].tolist()}
-  if flow_generator(ctx.model) is not None:
+  if gen is not None:
     # Change of variables: log|det dg/dz| = log p_z(z) - log p_x(g(z)).
     x = gen.decode(z)
     expected = (prior(gen.prior_name, gen.num_dims).log_prob(z) - gen.log_prob(x)).numpy()
@@ -314,7 +280,7 @@ def stage_independent_critic(ctx: Context) -> dict:
 
 
 def stage_latent(ctx: Context) -> dict:
-  gen = flow_generator(ctx.model)
+  gen = ctx.model.flow
   if gen is None:
     raise Skip(f"{type(ctx.model).__name__} has no invertible flow generator (no encode)")
   return latent.latent_report(gen, ctx.data["validation"], ctx.fig_dir,
@@ -322,16 +288,14 @@ def stage_latent(ctx: Context) -> dict:
 
 
 def stage_oneway(ctx: Context) -> dict:
-  if not is_oneway(ctx.model):
-    raise Skip(f"{type(ctx.model).__name__} is not a one-way flow")
-  from tfflowgan.data import toy2d  # pylint: disable=g-import-not-at-top
-  from tfflowgan.evaluation import modes2d, partition  # pylint: disable=g-import-not-at-top
+  if ctx.model.energy is None:
+    raise Skip(f"{type(ctx.model).__name__} is not an energy model")
   model, cfg, spec = ctx.model, ctx.cfg, ctx.spec
   energy = _tf_fn(model.energy)
   f = lambda y: energy(tf.convert_to_tensor(y, tf.float32)).numpy()
   proposals = {"generator": model.proposal()}
   sizes = list(cfg.oneway_sample_sizes)
-  is_mixture = spec.name in getattr(toy2d, "MIXTURES", ())
+  is_mixture = spec.name in toy2d.MIXTURES
   if is_mixture:
     proposals["standard normal"] = partition.normal_proposal(spec.shape, seed=cfg.seed)
     proposals["true density"] = partition.mixture_proposal(spec.name, seed=cfg.seed)
@@ -353,7 +317,7 @@ def stage_oneway(ctx: Context) -> dict:
   figs.append(plots.save_histogram(e, ctx.fig("discriminator_histogram.png"),
                                    "D(x)/w (unnormalized log-density)"))
   if is_mixture:
-    pts = model.sample_images(modes2d.NUM_EVAL_POINTS, seed=tf.constant([cfg.seed, 5]))
+    pts = model.sample(modes2d.NUM_EVAL_POINTS, seed=tf.constant([cfg.seed, 5]))
     out["modes2d"] = modes2d.mixture_metrics(spec.name, pts)
     figs.append(modes2d.save_density_and_samples(
         ctx.fig("density_2d.png"), lambda g: model.log_prob(g).numpy(), pts,
@@ -424,7 +388,7 @@ def run_suite(model, splits, out_dir: str, cfg: Optional[SuiteConfig] = None,
       + ", ".join(f"{k} {len(v)}" for k, v in ctx.data.items()))
   result = {"model": type(model).__name__, "dataset": ctx.spec.name,
             "num_dims": ctx.spec.num_dims, "levels": ctx.spec.levels,
-            "likelihood_kind": likelihood_kind(model), "info": info or {},
+            "likelihood_kind": model.likelihood_kind, "info": info or {},
             "settings": dataclasses.asdict(cfg), "skipped": {}, "errors": {},
             "seconds": {"data": time.time() - start}}
   for name in cfg.stages:

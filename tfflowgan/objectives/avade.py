@@ -23,7 +23,6 @@ sees it (otherwise noise-free samples are trivially told apart on 17 levels).
 import math
 
 import gin
-import keras
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -32,7 +31,8 @@ from tfflowgan.data.units import bits_per_dim, discrete_nll
 from tfflowgan.generators.flow import prior
 from tfflowgan.generators.iaf import Posterior
 from tfflowgan.generators.vae import vae_decoder, vae_encoder
-from tfflowgan.objectives.common import adam, mean_metrics, replica_mean
+from tfflowgan.objectives.base import GenerativeModel
+from tfflowgan.objectives.common import adam, replica_mean
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -43,8 +43,12 @@ def gaussian_log_prob(x, mean, log_scale):
   return tf.reduce_sum(per_dim, axis=[1, 2, 3])
 
 
-class AVADE(keras.Model):
-  """See the module doc. `feature_map` None means f_psi = identity."""
+class AVADE(GenerativeModel):
+  """See the module doc. `feature_map` None means f_psi = identity.
+  `log_prob` is the one-sample ELBO + log-det, a bound on log p(x) in
+  expectation (`importance_log_prob` is tighter)."""
+
+  likelihood_kind = "bound"
 
   def __init__(self, spec, encoder, decoder, posterior, feature_map=None, critic=None,
                adversarial_weight=1.0, dequantize_fakes=True, g_optimizer=None,
@@ -65,11 +69,7 @@ class AVADE(keras.Model):
       self.d_optimizer = d_optimizer or adam(2e-4, beta_1=0.5)
       self.d_optimizer.build(critic.trainable_variables)
       names += ["d_loss", "l_q"]
-    self.metric_means = mean_metrics(*names)
-
-  @property
-  def metrics(self):
-    return list(self.metric_means.values())
+    self.init_metrics(*names)
 
   @property
   def generator_variables(self):
@@ -133,7 +133,7 @@ class AVADE(keras.Model):
     """x = f_psi^-1(mu_theta(z)) (eq. 5), unclipped."""
     return self.to_image(self.decoder(z)[0])
 
-  def sample_images(self, n, seed=None):
+  def sample(self, n, seed=None):
     seed = tfp.random.sanitize_seed(seed)
     z = tf.random.stateless_normal([n, self.latent_dim], seed=seed)
     return tf.clip_by_value(self.generate(z), 0.0, 1.0)
@@ -144,7 +144,7 @@ class AVADE(keras.Model):
     z, _ = self.posterior.sample_and_log_prob(mu, log_sigma, h, tf.zeros_like(mu))
     return tf.clip_by_value(self.generate(z), 0.0, 1.0)
 
-  def call(self, x):
+  def log_prob(self, x):
     return self.coverage(x, tf.random.normal([tf.shape(x)[0], self.latent_dim]))["log_p_bound"]
 
   # Training.
@@ -179,30 +179,11 @@ class AVADE(keras.Model):
     g_vars = self.generator_variables
     self.g_optimizer.apply_gradients(zip(tape.gradient(loss, g_vars), g_vars))
     logs.update(self._coverage_metrics(terms), loss=per_example)
-    return self._update(logs)
+    return self.update_metrics(**logs)
 
   def test_step(self, x):
     terms = self.coverage(x, tf.random.normal([tf.shape(x)[0], self.latent_dim]))
-    return self._update(self._coverage_metrics(terms))
-
-  def _update(self, values):
-    for k, v in values.items():
-      self.metric_means[k].update_state(v)
-    return {k: m.result() for k, m in self.metric_means.items() if k in values}
-
-  def final_metrics(self, test_batches):
-    """Importance-sampled bits/dim bound (K = iw_samples) and reconstruction MSE."""
-    out = {}
-    bpd, mse = keras.metrics.Mean(), keras.metrics.Mean()
-    for x in test_batches:
-      if self.iw_samples:
-        bpd.update_state(bits_per_dim(self.importance_log_prob(x, self.iw_samples),
-                                      self.spec.num_dims, self.spec.levels))
-      mse.update_state(tf.reduce_mean(tf.square(self.reconstruct(x) - x), [1, 2, 3]))
-    if self.iw_samples:
-      out["test_bits_per_dim_iwae"] = bpd.result()
-    out["test_recon_mse"] = mse.result()
-    return out
+    return self.update_metrics(**self._coverage_metrics(terms))
 
 
 @gin.configurable

@@ -55,6 +55,8 @@ def mean_metrics(*names):
 
 def update_likelihood_metrics(means, log_p, spec):
   """Feeds log p(x) on [0, 1]^D into means['nll'] and means['bits_per_dim'],
-  both in the discrete-data space (data.units; Danihelka eq. 5)."""
+  both in the discrete-data space (data.units; Danihelka eq. 5); returns
+  their running means."""
   means["nll"].update_state(discrete_nll(log_p, spec.num_dims, spec.levels))
   means["bits_per_dim"].update_state(bits_per_dim(log_p, spec.num_dims, spec.levels))
+  return {k: means[k].result() for k in ("nll", "bits_per_dim")}

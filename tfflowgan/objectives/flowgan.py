@@ -33,22 +33,18 @@ mirrored step equals a single-device step on the global batch; exceptions:
 batch norm in a critic and the fast-learning critic, whose embedding averages
 each replica's own x_e.
 
-After training, `final_metrics` reports each critic's W_hat(test, G) and,
+After training, `evaluation.final` reports each critic's W_hat(test, G) and,
 with `heldout_critic_steps`, that of a fresh critic trained against the
 frozen generator on half of the test set and scored on the other half.
 """
 
 import gin
 import keras
-import numpy as np
 import tensorflow as tf
 
 from tfflowgan import critics
-from tfflowgan.data.units import bits_per_dim
-from tfflowgan.evaluation import independent_critic as ic
 from tfflowgan.objectives import adversarial_losses as al
-from tfflowgan.objectives.common import (adam, mean_metrics, replica_mean,
-                                         update_likelihood_metrics)
+from tfflowgan.objectives.common import adam, replica_mean, update_likelihood_metrics
 from tfflowgan.objectives.mle import FlowModel
 
 
@@ -72,7 +68,7 @@ class FlowGAN(FlowModel):
     eval_critic, e_optimizer: optional independent critic (Danihelka 3.5),
       same loss and clipping, one update per batch, never seen by G.
     heldout_critic, heldout_critic_steps: a critic builder and a step count
-      for `final_metrics`' held-out Wasserstein estimate (0: none).
+      for the held-out Wasserstein estimate after training (0: none).
   """
 
   def __init__(self, generator, critic, spec, loss="wgan_gp", nll_weight=0.0,
@@ -112,7 +108,7 @@ class FlowGAN(FlowModel):
     names = ["critic_loss", "wasserstein", "generator_loss", "nll", "bits_per_dim"]
     names += ["gradient_penalty"] if self.use_gp else []
     names += ["independent_wasserstein"] if eval_critic is not None else []
-    self.metric_means = mean_metrics(*names)
+    self.init_metrics(*names)
 
   def _build_critic(self, critic, optimizer=None):
     dummy = tf.zeros((1,) + tuple(self.spec.shape))
@@ -244,8 +240,7 @@ class FlowGAN(FlowModel):
       out["independent_wasserstein"] = self.critic_update(
           self.eval_critic, self.e_optimizer, x_real, x_fake, x_e2)[1]
     self.round_critic_steps.assign_add(1)
-    for name, value in out.items():
-      self.metric_means[name].update_state(value)
+    self.update_metrics(**out)
     if nll:
       update_likelihood_metrics(self.metric_means, self.generator.log_prob(tf.identity(x)),
                                 self.spec)
@@ -279,77 +274,22 @@ class FlowGAN(FlowModel):
     return self._update(self.generator.log_prob(x), **out)
 
   def _update(self, log_p, **values):
-    update_likelihood_metrics(self.metric_means, log_p, self.spec)
-    for name, value in values.items():
-      self.metric_means[name].update_state(value)
-    return {k: self.metric_means[k].result()
-            for k in ["nll", "bits_per_dim"] + list(values)}
+    return {**update_likelihood_metrics(self.metric_means, log_p, self.spec),
+            **self.update_metrics(**values)}
 
-  # After training.
-  def final_metrics(self, test_batches, seed=1234, min_samples=2000, chunk=500):
-    """After training: each critic's W_hat(test, G) = mean f(x_test) over the
-    whole test set - mean f(x_g) over max(#test, min_samples) samples with a
-    fixed seed (Danihelka eq. 8), and the median bits/dim the generator gives
-    its own samples (Danihelka 3.2: negative after WGAN training)."""
-    seed = int(seed)
+  # For evaluation (`evaluation.final`).
+  def critic_scores(self, seed=1234):
+    """{'wasserstein': f, 'independent_wasserstein': f_e}: each critic's score
+    of data-space x, a conditional critic's x_e fixed from `seed`."""
     x_e = self.to_critic(self.generator.sample(self.num_extra_samples,
-                                               seed=tf.constant([seed, -1])))
-    real = [self._final_scores(self.to_critic(x), x_e) for x in test_batches]
-    real = {k: np.concatenate([r[k].numpy() for r in real]) for k in real[0]}
-    num = max(len(next(iter(real.values()))), int(min_samples))
-    fake, sample_bpd = [], []
-    for i, start in enumerate(range(0, num, chunk)):
-      x_g, log_pg = self._final_samples(min(chunk, num - start), tf.constant([seed, i]))
-      fake.append(self._final_scores(self.to_critic(x_g), x_e))
-      sample_bpd.append(bits_per_dim(log_pg, self.spec.num_dims, self.spec.levels).numpy())
-    out = {f"test_{k}": float(real[k].mean() - np.concatenate(
-        [f[k].numpy() for f in fake]).mean()) for k in real}
-    out["sample_bits_per_dim_median"] = float(np.median(np.concatenate(sample_bpd)))
-    if self.heldout_critic is not None and self.heldout_critic_steps > 0:
-      x_test = np.concatenate([np.asarray(x) for x in test_batches])
-      out["test_heldout_wasserstein"] = self.heldout_wasserstein(x_test, seed)
-    return out
-
-  def heldout_wasserstein(self, x_test, seed=1234, batch=64, min_samples=2000):
-    """W_hat of a fresh critic trained against the frozen generator: WGAN-GP
-    (penalty 10, Adam 1e-4, betas 0.5, 0.9) for `heldout_critic_steps` on one
-    half of x_test ([0, 1] images) vs a pool of samples, then eq. 6 on the other
-    half vs fresh samples. The same protocol for every model, so MLE, ADV and
-    Hybrid runs compare; held-out, so critic overfitting lowers the estimate
-    instead of inflating it. The training loop is the independent critic's
-    (`evaluation.independent_critic.train_critic`)."""
-    rng = np.random.default_rng(seed)
-    perm = rng.permutation(len(x_test))
-    fit_x = np.asarray(self.to_critic(x_test[perm[:len(x_test) // 2]]))
-    eval_x = self.to_critic(x_test[perm[len(x_test) // 2:]])
-    pool = lambda n, i: np.concatenate([self.to_critic(self._final_samples(
-        min(500, n - s), tf.constant([seed + 1, i * 10**6 + s]))[0]).numpy()
-        for s in range(0, n, 500)])
-    fit_g, eval_g = pool(max(min_samples, len(fit_x)), 0), pool(max(min_samples, len(eval_x)), 1)
-    x_e = tf.constant(pool(self.num_extra_samples, 2))
-    critic = self.heldout_critic(self.spec.shape)
-    self._build_critic(critic)
-    settings = ic.CriticSettings(loss="wgan_gp", steps=self.heldout_critic_steps,
-                                 batch_size=batch, learning_rate=1e-4, gp_weight=10.0,
-                                 seed=seed)
-    ic.train_critic(fit_x, fit_g, settings, critic=critic,
-                    score=lambda c: self.critic_fn(c, x_e, training=True))
-    f = self.critic_fn(critic, x_e)
-    return float(al.wasserstein_estimate(f(eval_x), f(tf.constant(eval_g))))
-
-  @tf.function(reduce_retracing=True)
-  def _final_scores(self, x, x_e):
+                                               seed=tf.constant([int(seed), -1])))
     out = {}
     for key, critic in (("wasserstein", self.critic),
                         ("independent_wasserstein", self.eval_critic)):
       if critic is not None:
-        out[key] = tf.reshape(self.critic_fn(critic, x_e)(x), [-1])
+        f = self.critic_fn(critic, x_e)
+        out[key] = lambda x, f=f: tf.reshape(f(self.to_critic(x)), [-1])
     return out
-
-  @tf.function(reduce_retracing=True)
-  def _final_samples(self, n, seed):
-    # log p of each sample from its own z (no round trip through f).
-    return self.generator.distribution.experimental_sample_and_log_prob(n, seed=seed)
 
 
 @gin.configurable
@@ -377,7 +317,7 @@ def flowgan(spec, generator=gin.REQUIRED, critic=critics.dcgan_critic, loss="wga
   compares MLE, ADV and Hybrid runs (Danihelka 3.5; it trains on the
   training batches, not on a validation set). heldout_critic_steps: steps of
   the fresh critic (independent critic's builder, else the critic's) behind
-  `final_metrics`' test_heldout_wasserstein (0: not computed).
+  the test_heldout_wasserstein of `evaluation.final` (0: not computed).
   Other arguments: see `FlowGAN`.
   """
   eval_builder = critic if independent_critic is True else independent_critic

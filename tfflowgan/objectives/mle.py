@@ -4,27 +4,30 @@ import gin
 import keras
 import tensorflow as tf
 
-from tfflowgan.objectives.common import (adam, mean_metrics, replica_mean,
-                                         update_likelihood_metrics)
+from tfflowgan.objectives.base import GenerativeModel
+from tfflowgan.objectives.common import adam, replica_mean, update_likelihood_metrics
 
 
-class FlowModel(keras.Model):
-  """What every model of a flow generator shares: its exact density as the
-  model's output, samples, and epoch means kept in `self.metric_means`."""
+class FlowModel(GenerativeModel):
+  """What every model of a flow generator shares: its exact density, samples,
+  and the invertible generator as `flow`."""
+
+  likelihood_kind = "exact"
 
   @property
-  def metrics(self):
-    return list(self.metric_means.values())
-
-  def call(self, x):
-    return self.generator.log_prob(x)
+  def flow(self):
+    return self.generator
 
   def log_prob(self, x):
     """Exact log-density of x in [0, 1]^D (nats)."""
     return self.generator.log_prob(x)
 
-  def sample_images(self, n, seed=None):
+  def sample(self, n, seed=None):
     return tf.clip_by_value(self.generator.sample(n, seed=seed), 0.0, 1.0)
+
+  def jacobian_map(self):
+    gen = self.generator
+    return gen.decode, (lambda n, seed=None: gen.sample_latent(n, seed=seed)), "decode(z)"
 
 
 class FlowMLE(FlowModel):
@@ -41,11 +44,10 @@ class FlowMLE(FlowModel):
     self.generator.build()
     self.g_optimizer = optimizer or adam()
     self.g_optimizer.build(self.generator.trainable_variables)
-    self.metric_means = mean_metrics("nll", "bits_per_dim")
+    self.init_metrics("nll", "bits_per_dim")
 
   def _update(self, log_p):
-    update_likelihood_metrics(self.metric_means, log_p, self.spec)
-    return {k: m.result() for k, m in self.metric_means.items()}
+    return update_likelihood_metrics(self.metric_means, log_p, self.spec)
 
   def train_step(self, x):
     with tf.GradientTape() as tape:

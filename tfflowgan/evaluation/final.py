@@ -1,0 +1,124 @@
+"""Measurements the runner makes after training (`training.train` writes them
+to `metrics.json`), chosen by what the model offers (`objectives.base`):
+
+- energy models: the stored log zeta (estimated now if it never was) and the
+  test NLL under P_D; on the 2D mixtures also modes / % high quality of 2,500
+  samples (VEEGAN's metric), the same for P_D itself, and log zeta and the
+  test NLL with zeta by quadrature, a check of the importance-sampled one;
+- models with critics: each critic's W_hat(test, G) (Danihelka eq. 8), the
+  generator's median bits/dim of its own samples (Danihelka 3.2), and with
+  `heldout_critic_steps` a fresh critic's held-out W_hat;
+- models with an importance-weighted bound: that bound and the
+  reconstruction error.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from tfflowgan.data import toy2d
+from tfflowgan.data.units import bits_per_dim
+from tfflowgan.evaluation import independent_critic as ic
+from tfflowgan.evaluation import modes2d
+from tfflowgan.objectives import adversarial_losses as al
+
+
+def final_metrics(model, test_batches) -> dict:
+  """Every measurement of the module doc that applies to `model`."""
+  out = {}
+  if model.energy is not None:
+    out.update(partition_metrics(model, test_batches))
+  if model.critic_scores():
+    out.update(critic_metrics(model, test_batches))
+  if hasattr(model, "importance_log_prob"):
+    out.update(bound_metrics(model, test_batches))
+  return out
+
+
+def partition_metrics(model, test_batches) -> dict:
+  """log zeta, test NLL (and bits/dim) under P_D; 2D mixture checks."""
+  spec = model.spec
+  if not model.log_zeta_estimated:
+    model.update_log_zeta()
+  out = {"log_zeta": float(model.log_zeta.numpy())}
+  log_p = np.concatenate([model.log_prob(x).numpy() for x in test_batches])
+  out["test_nll"] = float(-log_p.mean())
+  if spec.is_discrete:
+    out["test_bits_per_dim"] = float(np.mean(bits_per_dim(log_p, spec.num_dims, spec.levels)))
+  if spec.name in toy2d.MIXTURES:
+    samples = model.sample(modes2d.NUM_EVAL_POINTS)
+    out.update(modes2d.mixture_metrics(spec.name, samples))
+    out.update(modes2d.density_quality(spec.name, model.energy_numpy))
+    log_zeta_q = modes2d.log_normalizer(spec.name, model.energy_numpy)
+    out["log_zeta_quadrature"] = log_zeta_q
+    out["test_nll_quadrature"] = out["test_nll"] - out["log_zeta"] + log_zeta_q
+  return out
+
+
+def critic_metrics(model, test_batches, seed=1234, min_samples=2000, chunk=500) -> dict:
+  """Each critic's W_hat(test, G) = mean f(x_test) over the whole test set -
+  mean f(x_g) over max(#test, min_samples) samples with a fixed seed
+  (Danihelka eq. 8), and the median bits/dim the flow gives its own samples
+  (Danihelka 3.2: negative after WGAN training)."""
+  scores = {k: tf.function(f, reduce_retracing=True)
+            for k, f in model.critic_scores(seed).items()}
+  real = {k: np.concatenate([f(x).numpy() for x in test_batches]) for k, f in scores.items()}
+  num = max(len(next(iter(real.values()))), int(min_samples))
+  fake, sample_bpd = {k: [] for k in scores}, []
+  for i, start in enumerate(range(0, num, chunk)):
+    x_g, log_pg = _flow_samples(model, min(chunk, num - start), tf.constant([seed, i]))
+    for k, f in scores.items():
+      fake[k].append(f(x_g).numpy())
+    sample_bpd.append(bits_per_dim(log_pg, model.spec.num_dims, model.spec.levels).numpy())
+  out = {f"test_{k}": float(real[k].mean() - np.concatenate(fake[k]).mean()) for k in scores}
+  out["sample_bits_per_dim_median"] = float(np.median(np.concatenate(sample_bpd)))
+  if getattr(model, "heldout_critic_steps", 0) > 0:
+    x_test = np.concatenate([np.asarray(x) for x in test_batches])
+    out["test_heldout_wasserstein"] = heldout_wasserstein(model, x_test, seed)
+  return out
+
+
+def _flow_samples(model, n, seed):
+  # log p of each sample from its own z (no round trip through f).
+  return model.flow.distribution.experimental_sample_and_log_prob(n, seed=seed)
+
+
+def heldout_wasserstein(model, x_test, seed=1234, batch=64, min_samples=2000) -> float:
+  """W_hat of a fresh critic trained against the frozen generator: WGAN-GP
+  (penalty 10, Adam 1e-4, betas 0.5, 0.9) for `model.heldout_critic_steps` on
+  one half of x_test ([0, 1] images) vs a pool of samples, then eq. 6 on the
+  other half vs fresh samples. The same protocol for every model, so MLE, ADV
+  and Hybrid runs compare; held-out, so critic overfitting lowers the
+  estimate instead of inflating it."""
+  rng = np.random.default_rng(seed)
+  perm = rng.permutation(len(x_test))
+  fit_x = np.asarray(model.to_critic(x_test[perm[:len(x_test) // 2]]))
+  eval_x = model.to_critic(x_test[perm[len(x_test) // 2:]])
+  pool = lambda n, i: np.concatenate([model.to_critic(_flow_samples(
+      model, min(500, n - s), tf.constant([seed + 1, i * 10**6 + s]))[0]).numpy()
+      for s in range(0, n, 500)])
+  fit_g, eval_g = pool(max(min_samples, len(fit_x)), 0), pool(max(min_samples, len(eval_x)), 1)
+  x_e = tf.constant(pool(model.num_extra_samples, 2))
+  critic = model.heldout_critic(model.spec.shape)
+  model._build_critic(critic)  # pylint: disable=protected-access
+  settings = ic.CriticSettings(loss="wgan_gp", steps=model.heldout_critic_steps,
+                               batch_size=batch, learning_rate=1e-4, gp_weight=10.0, seed=seed)
+  ic.train_critic(fit_x, fit_g, settings, critic=critic,
+                  score=lambda c: model.critic_fn(c, x_e, training=True))
+  f = model.critic_fn(critic, x_e)
+  return float(al.wasserstein_estimate(f(eval_x), f(tf.constant(eval_g))))
+
+
+def bound_metrics(model, test_batches) -> dict:
+  """Importance-sampled bits/dim bound (K = model.iw_samples; Burda et al.)
+  and the reconstruction MSE at the posterior's centre."""
+  bpd, mse, k = [], [], int(getattr(model, "iw_samples", 0))
+  spec = model.spec
+  for x in test_batches:
+    if k:
+      bpd.append(bits_per_dim(model.importance_log_prob(x, k), spec.num_dims,
+                              spec.levels).numpy())
+    mse.append(tf.reduce_mean(tf.square(model.reconstruct(x) - x), [1, 2, 3]).numpy())
+  out = {"test_recon_mse": float(np.mean(np.concatenate(mse)))}
+  if k:
+    out["test_bits_per_dim_iwae"] = float(np.mean(np.concatenate(bpd)))
+  return out
