@@ -143,7 +143,7 @@ def test_defensive_gaussian_density_and_unbiased_zeta():
   from scipy.special import logsumexp
   from scipy.stats import multivariate_normal
   q = importance.DefensiveGaussian(0.2, 1.5)
-  b, log_q = q.sample(tf.constant([20000, 2]), 2)
+  b, log_q = q.sample(tf.zeros([3, 2]), 20000)
   b, log_q = b.numpy(), log_q.numpy()
   ref = multivariate_normal(np.zeros(2), 1.5 ** 2 * np.eye(2)).logpdf(b[:50])
   np.testing.assert_allclose(log_q[:50], ref, rtol=1e-5, atol=1e-5)

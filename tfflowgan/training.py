@@ -151,6 +151,34 @@ def build_model(model_builder, spec):
     raise ConfigError(f"train.model_builder = @{name}: {e}") from e
 
 
+def _model_and_checkpoint(dist, strategy, model_builder, spec):
+  """The model and the epoch / step counters, built in the strategy's scope,
+  and the checkpoint that holds them."""
+  with dist.scope():
+    model = build_model(model_builder, spec)
+    epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+    step_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+  if strategy == "multi_worker":
+    patch_multi_worker_logs(model)
+  return model, tf.train.Checkpoint(model=model, epoch=epoch_var, step=step_var)
+
+
+def _pipelines(splits, dist, strategy, batch_size, eval_batch_size, steps_per_epoch, seed):
+  """(train_batches(skip), validation batches, test batches)."""
+  spec = splits.spec
+
+  def train_batches(skip):
+    ds = make_batches(splits.train, spec, batch_size, training=True, seed=seed,
+                      repeat=steps_per_epoch is not None)
+    # Same data order as an uninterrupted run: skip the batches already seen.
+    return ds.skip(skip) if steps_per_epoch and skip else ds
+
+  split = dist.num_replicas_in_sync if strategy == "multi_worker" else 1
+  val_ds = _eval_batches(splits.validation, spec, eval_batch_size, seed + 1, split)
+  test_ds = _eval_batches(splits.test, spec, eval_batch_size, seed + 2, split)
+  return train_batches, val_ds, test_ds
+
+
 def _restore(ckpt, workdir):
   """Restores the newest checkpoint of `workdir` (workers read the chief's,
   on a shared disk) into `ckpt`; returns its path or None."""
@@ -266,32 +294,17 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   out = workdir if chief else tempfile.mkdtemp(prefix="tfflowgan_worker_")
   os.makedirs(out, exist_ok=True)
 
-  # Data and model.
+  # Data, model, resume.
   keras.utils.set_random_seed(seed)
   splits = load_data(dataset, seed, dataset_kwargs)
   spec = splits.spec
   _check_settings(splits, dataset, batch_size, dist.num_replicas_in_sync,
                   steps_per_epoch, checkpoint_every_steps)
-  with dist.scope():
-    model = build_model(model_builder, spec)
-    epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
-    step_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-  if strategy == "multi_worker":
-    patch_multi_worker_logs(model)
-
-  # Resume.
-  ckpt = tf.train.Checkpoint(model=model, epoch=epoch_var, step=step_var)
+  model, ckpt = _model_and_checkpoint(dist, strategy, model_builder, spec)
+  epoch_var, step_var = ckpt.epoch, ckpt.step
   resumed = _restore(ckpt, workdir)
-
-  def train_batches(skip):
-    ds = make_batches(splits.train, spec, batch_size, training=True, seed=seed,
-                      repeat=steps_per_epoch is not None)
-    # Same data order as an uninterrupted run: skip the batches already seen.
-    return ds.skip(skip) if steps_per_epoch and skip else ds
-
-  split = dist.num_replicas_in_sync if strategy == "multi_worker" else 1
-  val_ds = _eval_batches(splits.validation, spec, eval_batch_size, seed + 1, split)
-  test_ds = _eval_batches(splits.test, spec, eval_batch_size, seed + 2, split)
+  train_batches, val_ds, test_ds = _pipelines(splits, dist, strategy, batch_size,
+                                              eval_batch_size, steps_per_epoch, seed)
 
   # Fit.
   callbacks = _callbacks(out, spec, ckpt, keep_checkpoints, steps_per_epoch, num_samples,

@@ -53,10 +53,12 @@ class DefensiveGaussian:
       raise ValueError(f"need 0 < weight < 1 and scale > 0, got {weight}, {scale}")
     self.weight, self.scale = float(weight), float(scale)
 
-  def sample(self, shape, num_dims: int):
-    """(b ~ q of `shape` [n, ...], log q(b) [n])."""
+  def sample(self, x, n):
+    """(b [n, ...] ~ q, log q(b) [n]) for examples shaped like those of x."""
+    shape = tf.concat([[n], tf.shape(x)[1:]], 0)
     b = self.scale * tf.random.normal(shape)
-    flat = tf.reshape(b, [shape[0], -1])
+    flat = tf.reshape(b, [n, -1])
+    num_dims = int(np.prod(x.shape[1:]))
     return b, standard_normal_log_prob(flat / self.scale) - num_dims * np.log(self.scale)
 
 

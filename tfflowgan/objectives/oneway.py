@@ -120,8 +120,7 @@ class OneWayFlowGAN(GenerativeModel):
     log_w = self.energy(y, training) - log_pg
     log_zeta_base, base_weight = None, 0.0
     if self.defensive is not None:
-      shape = tf.concat([tf.shape(y)[:1], tf.shape(x)[1:]], 0)
-      b, log_q = self.defensive.sample(shape, self.spec.num_dims)
+      b, log_q = self.defensive.sample(x, tf.shape(y)[0])
       log_wb = self.energy(b, training) - log_q
       log_zeta_base = tf.reduce_logsumexp(log_wb) - tf.math.log(
           tf.cast(tf.shape(log_wb)[0], log_wb.dtype))
