@@ -34,7 +34,7 @@ import tensorflow as tf
 from tfflowgan.data import make_batches, toy2d
 from tfflowgan.evaluation import (feature_nets, independent_critic, jacobian, latent,
                                   likelihood, modes2d, partition, parzen, plots, report,
-                                  sample_quality)
+                                  sample_quality, summaries)
 from tfflowgan.generators.flow import prior
 
 STAGES = ("likelihood", "parzen", "jacobian", "sample_quality", "independent_critic",
@@ -140,7 +140,7 @@ def stage_parzen(ctx: Context) -> dict:
   model_test = ctx.results.get("likelihood", {}).get("test", {})
   key = "mean_bits_per_dim" if ctx.spec.levels else "mean_nll"
   y = sweep.test_bits_per_dim if ctx.spec.levels else sweep.test_nll
-  out["figures"] = [_plot_vs_sigma(
+  out["figures"] = [summaries.plot_vs_sigma(
       ctx.fig("parzen_nll.png"), sweep.sigmas, {"Parzen test": y},
       "test bits/dim" if ctx.spec.levels else "test NLL (nats)",
       {"model test": model_test.get(key)})]
@@ -165,11 +165,11 @@ def stage_jacobian(ctx: Context) -> dict:
   out = {"map": what, "num_samples": int(len(s["condition_number"])),
          "jacobian_shape": s["jacobian_shape"].tolist(),
          "condition_number_median": float(np.median(s["condition_number"])),
-         "log10_condition_number": _stats(log10_cond),
-         "log_abs_det": _stats(s["log_abs_det"]),
-         "numerical_rank": _stats(s["rank"]),
-         "singular_value_max": _stats(s["singular_values"][:, 0]),
-         "singular_value_min": _stats(s["singular_values"][:, -1]),
+         "log10_condition_number": summaries.stats(log10_cond),
+         "log_abs_det": summaries.stats(s["log_abs_det"]),
+         "numerical_rank": summaries.stats(s["rank"]),
+         "singular_value_max": summaries.stats(s["singular_values"][:, 0]),
+         "singular_value_min": summaries.stats(s["singular_values"][:, -1]),
          "log_singular_values_mean": s["log_singular_values_mean"].tolist()}
   if gen is not None:
     # Change of variables: log|det dg/dz| = log p_z(z) - log p_x(g(z)).
@@ -256,7 +256,7 @@ def stage_sample_quality(ctx: Context) -> dict:
   out["figures"] = [plots.save_image_grid(latent.upscale(gen[:64]), ctx.fig("samples.png"),
                                              nrow=8)]
   if pz:
-    out["figures"].append(_plot_vs_sigma(
+    out["figures"].append(summaries.plot_vs_sigma(
         ctx.fig("parzen_vs_model_mode_score.png"), pz["sigmas"],
         {"Parzen samples": out["parzen"]["mode_score"]}, "MODE score",
         {"model": out["mode_score"], "data (train split)": out["data"]["mode_score"]}))
@@ -310,7 +310,7 @@ def stage_oneway(ctx: Context) -> dict:
                                          title=spec.name)]
   e = {k: np.concatenate([f(x[i:i + 1000]) for i in range(0, len(x), 1000)])
        for k, x in (("train", ctx.data["train"]), ("test", ctx.data["test"]))}
-  out["discriminator_log_density"] = {k: _stats(v) for k, v in e.items()}
+  out["discriminator_log_density"] = {k: summaries.stats(v) for k, v in e.items()}
   pooled = math.sqrt(0.5 * (e["train"].var() + e["test"].var())) or 1.0
   out["discriminator_train_minus_test_in_std"] = float(
       (e["train"].mean() - e["test"].mean()) / pooled)
@@ -331,48 +331,6 @@ STAGE_FNS: Dict[str, Callable[[Context], dict]] = {
     "likelihood": stage_likelihood, "parzen": stage_parzen, "jacobian": stage_jacobian,
     "sample_quality": stage_sample_quality, "independent_critic": stage_independent_critic,
     "latent": stage_latent, "oneway": stage_oneway}
-
-
-# Helpers.
-def _stats(v) -> dict:
-  v = np.asarray(v, np.float64)
-  fin = v[np.isfinite(v)]
-  if not fin.size:
-    return {"count_nonfinite": int(v.size)}
-  return {"mean": float(fin.mean()), "std": float(fin.std()), "min": float(fin.min()),
-          "median": float(np.median(fin)), "max": float(fin.max()),
-          "count_nonfinite": int(v.size - fin.size)}
-
-
-def _plot_vs_sigma(path, sigmas, curves: dict, ylabel: str, lines: dict) -> str:
-  import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
-  fig, ax = plt.subplots(figsize=(6, 4))
-  for name, y in curves.items():
-    ax.plot(sigmas, y, marker="o", label=name)
-  for i, (name, y) in enumerate(lines.items()):
-    if y is not None and np.isfinite(y):
-      ax.axhline(y, color=f"C{i + 1}", linestyle="--", label=name)
-  ax.set_xscale("log")
-  ax.set_xlabel("Parzen bandwidth sigma")
-  ax.set_ylabel(ylabel)
-  ax.legend()
-  return plots.save_figure(fig, path)
-
-
-def jsonable(value):
-  """numpy -> Python; non-finite floats -> 'inf' / '-inf' / 'nan' strings."""
-  if isinstance(value, dict):
-    return {str(k): jsonable(v) for k, v in value.items()}
-  if isinstance(value, (list, tuple)):
-    return [jsonable(v) for v in value]
-  if isinstance(value, np.ndarray):
-    return jsonable(value.tolist())
-  if isinstance(value, (np.integer,)):
-    return int(value)
-  if isinstance(value, (float, np.floating)):
-    v = float(value)
-    return v if math.isfinite(v) else str(v)
-  return value
 
 
 def run_suite(model, splits, out_dir: str, cfg: Optional[SuiteConfig] = None,
@@ -407,7 +365,7 @@ def run_suite(model, splits, out_dir: str, cfg: Optional[SuiteConfig] = None,
     log(f"[evaluate] {name:<20s} {status} ({result['seconds'][name]:.1f} s)")
   result["seconds"]["total"] = time.time() - start
   result["summary"] = report.summarize(result)
-  result = jsonable(result)
+  result = summaries.jsonable(result)
   with open(os.path.join(out_dir, "eval.json"), "w") as fh:
     json.dump(result, fh, indent=2)
   return result
