@@ -301,7 +301,6 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   _check_settings(splits, dataset, batch_size, dist.num_replicas_in_sync,
                   steps_per_epoch, checkpoint_every_steps)
   model, ckpt = _model_and_checkpoint(dist, strategy, model_builder, spec)
-  epoch_var, step_var = ckpt.epoch, ckpt.step
   resumed = _restore(ckpt, workdir)
   train_batches, val_ds, test_ds = _pipelines(splits, dist, strategy, batch_size,
                                               eval_batch_size, steps_per_epoch, seed)
@@ -310,8 +309,8 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   callbacks = _callbacks(out, spec, ckpt, keep_checkpoints, steps_per_epoch, num_samples,
                          sample_every_epochs, checkpoint_every_steps, sample_every_steps,
                          log_every_steps)
-  start, step0 = time.time(), int(step_var.numpy())
-  phases = _phases(step0, int(epoch_var.numpy()), epochs, steps_per_epoch)
+  start, step0 = time.time(), int(ckpt.step.numpy())
+  phases = _phases(step0, int(ckpt.epoch.numpy()), epochs, steps_per_epoch)
   history = _fit(model, train_batches, phases, step0, seed, resumed, val_ds, callbacks,
                  verbose)
   train_seconds = time.time() - start

@@ -27,9 +27,8 @@ def final_metrics(model, test_batches) -> dict:
   out = {}
   if model.energy is not None:
     out.update(partition_metrics(model, test_batches))
-  if model.critic_scores():
-    out.update(critic_metrics(model, test_batches))
-  if hasattr(model, "importance_log_prob"):
+  out.update(critic_metrics(model, test_batches))
+  if model.importance_log_prob is not None:
     out.update(bound_metrics(model, test_batches))
   return out
 
@@ -58,14 +57,18 @@ def critic_metrics(model, test_batches, seed=1234, min_samples=2000, chunk=500) 
   """Each critic's W_hat(test, G) = mean f(x_test) over the whole test set -
   mean f(x_g) over max(#test, min_samples) samples with a fixed seed
   (Danihelka eq. 8), and the median bits/dim the flow gives its own samples
-  (Danihelka 3.2: negative after WGAN training)."""
+  (Danihelka 3.2: negative after WGAN training). Nothing for a model
+  without critics."""
   scores = {k: tf.function(f, reduce_retracing=True)
             for k, f in model.critic_scores(seed).items()}
+  if not scores:
+    return {}
+  draw = _flow_sampler(model)
   real = {k: np.concatenate([f(x).numpy() for x in test_batches]) for k, f in scores.items()}
   num = max(len(next(iter(real.values()))), int(min_samples))
   fake, sample_bpd = {k: [] for k in scores}, []
   for i, start in enumerate(range(0, num, chunk)):
-    x_g, log_pg = _flow_samples(model, min(chunk, num - start), tf.constant([seed, i]))
+    x_g, log_pg = draw(min(chunk, num - start), tf.constant([seed, i]))
     for k, f in scores.items():
       fake[k].append(f(x_g).numpy())
     sample_bpd.append(bits_per_dim(log_pg, model.spec.num_dims, model.spec.levels).numpy())
@@ -73,19 +76,22 @@ def critic_metrics(model, test_batches, seed=1234, min_samples=2000, chunk=500) 
   out["sample_bits_per_dim_median"] = float(np.median(np.concatenate(sample_bpd)))
   if getattr(model, "heldout_critic_steps", 0) > 0:
     x_test = np.concatenate([np.asarray(x) for x in test_batches])
-    out["test_heldout_wasserstein"] = heldout_wasserstein(model, x_test, seed)
+    out["test_heldout_wasserstein"] = heldout_wasserstein(model, x_test, draw, seed)
   return out
 
 
-def _flow_samples(model, n, seed):
-  # log p of each sample from its own z (no round trip through f).
-  return model.flow.distribution.experimental_sample_and_log_prob(n, seed=seed)
+def _flow_sampler(model):
+  """(n, seed) -> (x_g, log p(x_g)), compiled; log p of each sample from its
+  own z (no round trip through f)."""
+  return tf.function(
+      lambda n, seed: model.flow.distribution.experimental_sample_and_log_prob(n, seed=seed),
+      reduce_retracing=True)
 
 
-def heldout_wasserstein(model, x_test, seed=1234, batch=64, min_samples=2000) -> float:
+def heldout_wasserstein(model, x_test, draw, seed=1234, batch=64, min_samples=2000) -> float:
   """W_hat of a fresh critic trained against the frozen generator: WGAN-GP
   (penalty 10, Adam 1e-4, betas 0.5, 0.9) for `model.heldout_critic_steps` on
-  one half of x_test ([0, 1] images) vs a pool of samples, then eq. 6 on the
+  one half of x_test ([0, 1] images) vs a pool of samples from `draw`, then eq. 6 on the
   other half vs fresh samples. The same protocol for every model, so MLE, ADV
   and Hybrid runs compare; held-out, so critic overfitting lowers the
   estimate instead of inflating it."""
@@ -93,8 +99,8 @@ def heldout_wasserstein(model, x_test, seed=1234, batch=64, min_samples=2000) ->
   perm = rng.permutation(len(x_test))
   fit_x = np.asarray(model.to_critic(x_test[perm[:len(x_test) // 2]]))
   eval_x = model.to_critic(x_test[perm[len(x_test) // 2:]])
-  pool = lambda n, i: np.concatenate([model.to_critic(_flow_samples(
-      model, min(500, n - s), tf.constant([seed + 1, i * 10**6 + s]))[0]).numpy()
+  pool = lambda n, i: np.concatenate([model.to_critic(draw(
+      min(500, n - s), tf.constant([seed + 1, i * 10**6 + s]))[0]).numpy()
       for s in range(0, n, 500)])
   fit_g, eval_g = pool(max(min_samples, len(fit_x)), 0), pool(max(min_samples, len(eval_x)), 1)
   x_e = tf.constant(pool(model.num_extra_samples, 2))

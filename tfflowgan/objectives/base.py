@@ -17,15 +17,14 @@ test for them, never for a class):
   generator's map, for the Jacobian analysis;
 - `energy(x)`: the unnormalized log-density of an energy model, with
   `log_zeta`, `update_log_zeta()` and `proposal()` (importance sampling);
-- `critic_scores()`: named critic functions f(x) of data-space x, for
-  Wasserstein estimates W = E f(x_real) - E f(x_g).
+- `critic_scores(seed)`: named critic functions f(x) of data-space x, for
+  Wasserstein estimates W = E f(x_real) - E f(x_g);
+- `importance_log_prob(x, k)`: a k-sample importance-weighted bound.
 """
 
 import keras
 
 from tfflowgan.objectives.common import mean_metrics
-
-LIKELIHOOD_KINDS = ("exact", "estimate", "bound")
 
 
 class GenerativeModel(keras.Model):
@@ -34,6 +33,7 @@ class GenerativeModel(keras.Model):
   likelihood_kind: str = "exact"
   flow = None
   energy = None
+  importance_log_prob = None
 
   def init_metrics(self, *names):
     self.metric_means = mean_metrics(*names)
@@ -60,5 +60,5 @@ class GenerativeModel(keras.Model):
   def jacobian_map(self):
     return None
 
-  def critic_scores(self):
+  def critic_scores(self, seed=1234):
     return {}

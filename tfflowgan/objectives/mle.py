@@ -27,7 +27,7 @@ class FlowModel(GenerativeModel):
 
   def jacobian_map(self):
     gen = self.generator
-    return gen.decode, (lambda n, seed=None: gen.sample_latent(n, seed=seed)), "decode(z)"
+    return gen.decode, gen.sample_latent, "decode(z)"
 
 
 class FlowMLE(FlowModel):
