@@ -16,13 +16,13 @@ from tfflowgan.data.spec import DataSpec
 from tfflowgan.generators.oneway_networks import mlp_network
 from tfflowgan.objectives.common import adam
 from tfflowgan.objectives.importance import DefensiveGaussian
-from tfflowgan.objectives.oneway import Tempering, oneway_model
+from tfflowgan.objectives.oneway import oneway_model
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 with strategy.scope():
   model = oneway_model(DataSpec("ring", (2,), None), generator=mlp_network,
                        num_zeta_samples=2, logdet="jvp", d_optimizer=lambda: adam(1e-3),
                        g_optimizer=lambda: adam(1e-3), num_eval_zeta_samples=200,
-                       defensive=DefensiveGaussian(0.1, 1.5), tempering=Tempering(0.5, 10))
+                       defensive=DefensiveGaussian(0.1, 1.5))
 before = [v.numpy().copy() for v in model.trainable_variables]
 ds = tf.data.Dataset.from_tensor_slices(toy2d.sample("ring", 64)).batch(16)
 history = model.fit(ds, epochs=1, verbose=0).history

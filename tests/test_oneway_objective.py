@@ -61,7 +61,7 @@ def test_generator_loss_is_eq_17():
     dict(num_zeta_samples=4, logdet="exact"),
     dict(num_zeta_samples=1, logdet="jvp", generator_steps=2,
          defensive=importance.DefensiveGaussian(0.1, 1.5)),
-    dict(num_zeta_samples=8, tempering=oneway.Tempering(0.5, 100))])
+    dict(num_zeta_samples=8)])
 def test_train_step_changes_both_networks(settings):
   model = small_model(**settings)
   before_d = [v.numpy().copy() for v in model.critic.trainable_variables]
@@ -85,20 +85,26 @@ def test_log_zeta_is_stored_and_normalizes():
   np.testing.assert_allclose(model(x).numpy(), model.energy(x).numpy() - value, rtol=1e-5)
 
 
-def test_fit_final_metrics_and_samples():
+def test_fit_final_metrics_and_samples(tmp_path):
   model = small_model(logdet="jvp", logdet_samples=2)
   ds = tf.data.Dataset.from_tensor_slices(toy2d.sample("ring", 64)).batch(32)
   history = model.fit(ds, epochs=1, verbose=0).history
   assert "log_zeta" in history  # updated by the built-in UpdateLogZeta callback
-  out = final.final_metrics(model, ds)
+  out = final.final_metrics(model, ds, str(tmp_path))
   assert {"log_zeta", "test_nll", "modes", "high_quality", "density_modes",
           "density_high_quality"} <= set(out)
+  # the scored points are saved and score the same outside the library
+  from tfflowgan.evaluation import modes2d
+  saved = np.load(tmp_path / "samples.npz")["samples"]
+  assert saved.shape == (modes2d.NUM_EVAL_POINTS, 2)
+  rescored = modes2d.mixture_metrics("ring", saved)
+  assert (rescored["modes"], rescored["high_quality"]) == (out["modes"], out["high_quality"])
   assert 0.0 <= out["density_high_quality"] <= 100.0
   assert out["log_zeta"] == pytest.approx(history["log_zeta"][-1])
   # quadrature check of the stored, importance-sampled log zeta
-  from tfflowgan.evaluation import modes2d
   lzq = modes2d.log_normalizer("ring", model.energy_numpy)
   assert out["log_zeta_quadrature"] == pytest.approx(lzq, abs=1e-4)
+  assert out["log_zeta_error"] == pytest.approx(out["log_zeta"] - lzq)
   assert out["test_nll_quadrature"] == pytest.approx(out["test_nll"] - out["log_zeta"] + lzq)
   s = model.sample(7, seed=tf.constant([1, 2]))
   np.testing.assert_array_equal(s, model.sample(7, seed=tf.constant([1, 2])))
@@ -120,23 +126,6 @@ def test_image_model_with_jvp_logdet():
   assert np.isfinite(float(logs["bits_per_dim"]))
 
 
-def test_generator_tempering_schedule_and_loss():
-  """T falls linearly from 1 to T1 over `steps` generator updates and stays
-  there; the generator loss is eq. 17 with w T; no schedule: T = 1."""
-  w, t1, steps = 0.5, 0.4, 100
-  model = small_model(entropy_weight=w, tempering=oneway.Tempering(t1, steps))
-  u = model.generator.sample_inputs(8)
-  y, logdet = model.generator.forward_with_logdet(u)
-  d = model.critic(y).numpy().ravel()
-  for done, temp in ((0, 1.0), (25, t1 + 0.75 * (1 - t1)), (steps, t1), (3 * steps, t1)):
-    model.g_optimizer.iterations.assign(done)
-    np.testing.assert_allclose(float(model.tempering(model.g_optimizer.iterations)), temp,
-                               rtol=1e-6)
-    ref = np.mean(-w * temp * logdet.numpy() - d)
-    np.testing.assert_allclose(model.generator_loss(y, logdet).numpy(), ref, rtol=1e-5)
-  np.testing.assert_allclose(float(small_model().tempering(5)), 1.0)
-
-
 def test_defensive_gaussian_density_and_unbiased_zeta():
   """log q matches scipy's N(0, s^2 I), and E_q[exp(E) / q] recovers zeta = 1
   of a normalized E (a broad Gaussian), so the mixed estimate is unbiased."""
@@ -152,9 +141,6 @@ def test_defensive_gaussian_density_and_unbiased_zeta():
 
 
 def test_bad_settings_raise():
-  for end, steps in ((0.0, 10), (1.5, 10), (0.5, -1)):
-    with pytest.raises(ValueError):
-      oneway.Tempering(end, steps)
   for weight, scale in ((0.0, 1.0), (1.0, 1.0), (0.1, 0.0)):
     with pytest.raises(ValueError):
       importance.DefensiveGaussian(weight, scale)

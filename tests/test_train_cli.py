@@ -71,6 +71,9 @@ def test_unknown_binding_is_named():
     ("train.dataset_kwargs = {'crop': 3}", "train.dataset_kwargs = {'crop': 3}: .*crop"),
     ("train.checkpoint_every_steps = 2\ntrain.steps_per_epoch = None",
      "train.checkpoint_every_steps needs train.steps_per_epoch"),
+    ("train.steps_per_execution = 2\ntrain.steps_per_epoch = 3",
+     "train.steps_per_epoch = 3 must be a multiple of train.steps_per_execution = 2"),
+    ("train.steps_per_execution = 0", "train.steps_per_execution must be a positive integer"),
 ])
 def test_impossible_setting_stops_before_training(tmp_path, binding, message):
   with pytest.raises(config_lib.ConfigError, match=message):
@@ -89,3 +92,18 @@ def test_latent_dimension_larger_than_data_is_named(tmp_path):
                      match="train.model_builder = @oneway_model: latent_dim must be in 1..64"):
     _train(tmp_path, ["train.model_builder = @oneway_model",
                       "oneway_model.generator = @dcgan_network", "oneway_model.latent_dim = 100"])
+
+
+def test_steps_per_execution_keeps_step_counts_and_resume_exact(tmp_path):
+  """Two steps per compiled call: the global step, the optimizer's iterations
+  and the step checkpoints name the steps actually run, and a second call
+  resumes at the epoch boundary."""
+  steps = ["train.steps_per_execution = 2", "train.steps_per_epoch = 4",
+           "train.checkpoint_every_steps = 2"]
+  first = _train(tmp_path, steps + ["train.epochs = 1"])
+  assert first["train_steps"] == 4 and first["optimizer_iterations"] == {"g_optimizer": 4}
+  saved = sorted(os.listdir(tmp_path / "checkpoints" / "steps"))
+  assert "ckpt-2.index" in saved and "ckpt-4.index" not in saved  # 4 ends the epoch
+  second = _train(tmp_path, steps + ["train.epochs = 3"])
+  assert second["train_steps"] == 12 and second["optimizer_iterations"] == {"g_optimizer": 12}
+  assert second["resumed_from"]

@@ -16,15 +16,26 @@ class NonFiniteLossError(FloatingPointError):
 class StepCounter(keras.callbacks.Callback):
   """Counts training batches in `step_var` (checkpointed: resume point and
   `train_steps`); every `every` steps (if set) saves through `manager`,
-  except at the end of an epoch (`CheckpointEachEpoch` saves then)."""
+  except at the end of an epoch (`CheckpointEachEpoch` saves then).
+
+  The count is the epoch's first step plus the index of the call's last batch
+  + 1, so it stays exact when one call runs several steps
+  (`steps_per_execution`)."""
 
   def __init__(self, step_var, manager=None, every=None, steps_per_epoch=None):
     super().__init__()
     self.step_var, self.manager, self.every = step_var, manager, every
     self.steps_per_epoch = steps_per_epoch
+    self.epoch_start = None
+
+  def on_epoch_begin(self, epoch, logs=None):
+    self.epoch_start = int(self.step_var.numpy())
 
   def on_train_batch_end(self, batch, logs=None):
-    step = int(self.step_var.assign_add(1).numpy())
+    if self.epoch_start is None:
+      self.epoch_start = int(self.step_var.numpy()) - batch
+    step = self.epoch_start + batch + 1
+    self.step_var.assign(step)
     if (self.every and self.manager is not None and step % self.every == 0
         and not (self.steps_per_epoch and step % self.steps_per_epoch == 0)):
       self.manager.save(checkpoint_number=step)

@@ -143,6 +143,31 @@ def _check_settings(splits, dataset, batch_size, replicas, steps_per_epoch,
                       "(a step-exact resume point)")
 
 
+def _check_execution(steps_per_execution, **every):
+  """steps_per_execution must divide every step period, so that epochs,
+  checkpoints, samples and scalars fall on the steps they name."""
+  if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
+    raise ConfigError("train.steps_per_execution must be a positive integer, got "
+                      f"{steps_per_execution!r}")
+  for name, period in every.items():
+    if period and period % steps_per_execution:
+      raise ConfigError(f"train.{name} = {period} must be a multiple of "
+                        f"train.steps_per_execution = {steps_per_execution}")
+  if steps_per_execution > 1 and not every["steps_per_epoch"]:
+    raise ConfigError("train.steps_per_execution > 1 needs train.steps_per_epoch")
+
+
+def _set_steps_per_execution(model, steps):
+  """Sets Keras' steps per compiled call on a compiled model."""
+  if steps == 1:
+    return
+  model.steps_per_execution, model.train_function = steps, None
+  try:
+    model.make_train_function()
+  except ValueError as e:
+    raise ConfigError(f"train.steps_per_execution = {steps}: {e}") from e
+
+
 def build_model(model_builder, spec):
   try:
     return model_builder(spec)
@@ -245,7 +270,7 @@ def _fit(model, train_batches, phases, step0, seed, resumed, val_ds, callbacks, 
   return history
 
 
-def _evaluate(model, spec, dataset, epochs, ckpt, resumed, val_ds, test_ds):
+def _evaluate(model, spec, dataset, epochs, ckpt, resumed, val_ds, test_ds, out):
   """metrics.json's figures: run facts, validation and test means, and the
   measurements of `evaluation.final`."""
   metrics = {"dataset": dataset, "num_dims": spec.num_dims, "levels": spec.levels,
@@ -256,7 +281,7 @@ def _evaluate(model, spec, dataset, epochs, ckpt, resumed, val_ds, test_ds):
   for name, ds in (("validation", val_ds), ("test", test_ds)):
     for key, value in model.evaluate(ds, verbose=0, return_dict=True).items():
       metrics[f"{name}_{key}"] = _jsonable(value)
-  metrics.update({k: _jsonable(v) for k, v in final.final_metrics(model, test_ds).items()})
+  metrics.update({k: _jsonable(v) for k, v in final.final_metrics(model, test_ds, out).items()})
   return metrics
 
 
@@ -274,7 +299,8 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
           epochs=10, steps_per_epoch=None, eval_batch_size=500, seed=0,
           strategy="default", dataset_kwargs=None, num_samples=64,
           sample_every_epochs=1, keep_checkpoints=3, verbose=None,
-          checkpoint_every_steps=None, sample_every_steps=None, log_every_steps=None):
+          checkpoint_every_steps=None, sample_every_steps=None, log_every_steps=None,
+          steps_per_execution=1):
   """Trains `model_builder(spec)` on `dataset` and writes results to `workdir`.
 
   Returns the metrics dict also written to `workdir/metrics.json` (with
@@ -282,7 +308,9 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   from the latest checkpoint (module doc). Settings that cannot work raise
   `ConfigError` before training. checkpoint_every_steps / sample_every_steps /
   log_every_steps: also checkpoint, draw samples, write TensorBoard scalars
-  every N global steps. Multi-worker: only the chief writes to `workdir`.
+  every N global steps. steps_per_execution: train steps per compiled call
+  (fewer host round trips for small models; step counts stay exact).
+  Multi-worker: only the chief writes to `workdir`.
   """
   if verbose is None:  # a progress bar on a terminal, one line per epoch in logs
     verbose = 1 if sys.stdout.isatty() else 2
@@ -300,7 +328,11 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   spec = splits.spec
   _check_settings(splits, dataset, batch_size, dist.num_replicas_in_sync,
                   steps_per_epoch, checkpoint_every_steps)
+  _check_execution(steps_per_execution, steps_per_epoch=steps_per_epoch,
+                   checkpoint_every_steps=checkpoint_every_steps,
+                   sample_every_steps=sample_every_steps, log_every_steps=log_every_steps)
   model, ckpt = _model_and_checkpoint(dist, strategy, model_builder, spec)
+  _set_steps_per_execution(model, steps_per_execution)
   resumed = _restore(ckpt, workdir)
   train_batches, val_ds, test_ds = _pipelines(splits, dist, strategy, batch_size,
                                               eval_batch_size, steps_per_epoch, seed)
@@ -316,7 +348,7 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   train_seconds = time.time() - start
 
   # Final evaluation and outputs.
-  metrics = _evaluate(model, spec, dataset, epochs, ckpt, resumed, val_ds, test_ds)
+  metrics = _evaluate(model, spec, dataset, epochs, ckpt, resumed, val_ds, test_ds, out)
   metrics["train_seconds"] = train_seconds
   metrics["history"] = {k: [_jsonable(v) for v in vs] for k, vs in history.items()}
   cb.save_samples(model, spec, os.path.join(out, "samples.png"), num_samples)

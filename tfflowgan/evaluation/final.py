@@ -12,6 +12,8 @@ to `metrics.json`), chosen by what the model offers (`objectives.base`):
   reconstruction error.
 """
 
+import os
+
 import numpy as np
 import tensorflow as tf
 
@@ -22,18 +24,19 @@ from tfflowgan.evaluation import modes2d
 from tfflowgan.objectives import adversarial_losses as al
 
 
-def final_metrics(model, test_batches) -> dict:
-  """Every measurement of the module doc that applies to `model`."""
+def final_metrics(model, test_batches, workdir=None) -> dict:
+  """Every measurement of the module doc that applies to `model`; with a
+  workdir, the scored 2D samples go to `samples.npz` there (array `samples`)."""
   out = {}
   if model.energy is not None:
-    out.update(partition_metrics(model, test_batches))
+    out.update(partition_metrics(model, test_batches, workdir))
   out.update(critic_metrics(model, test_batches))
   if model.importance_log_prob is not None:
     out.update(bound_metrics(model, test_batches))
   return out
 
 
-def partition_metrics(model, test_batches) -> dict:
+def partition_metrics(model, test_batches, workdir=None) -> dict:
   """log zeta, test NLL (and bits/dim) under P_D; 2D mixture checks."""
   spec = model.spec
   if not model.log_zeta_estimated:
@@ -45,10 +48,13 @@ def partition_metrics(model, test_batches) -> dict:
     out["test_bits_per_dim"] = float(np.mean(bits_per_dim(log_p, spec.num_dims, spec.levels)))
   if spec.name in toy2d.MIXTURES:
     samples = model.sample(modes2d.NUM_EVAL_POINTS)
+    if workdir:
+      np.savez(os.path.join(workdir, "samples.npz"), samples=samples)
     out.update(modes2d.mixture_metrics(spec.name, samples))
     out.update(modes2d.density_quality(spec.name, model.energy_numpy))
     log_zeta_q = modes2d.log_normalizer(spec.name, model.energy_numpy)
     out["log_zeta_quadrature"] = log_zeta_q
+    out["log_zeta_error"] = out["log_zeta"] - log_zeta_q
     out["test_nll_quadrature"] = out["test_nll"] - out["log_zeta"] + log_zeta_q
   return out
 

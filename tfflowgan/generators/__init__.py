@@ -5,4 +5,3 @@ from tfflowgan.generators.nice import NICEGenerator, nice
 from tfflowgan.generators.realnvp import RealNVPGenerator, realnvp
 from tfflowgan.generators.oneway import OneWayFlow, oneway_generator
 from tfflowgan.generators.oneway_networks import dcgan_network, mlp_network
-from tfflowgan.generators.voronoi_experts import voronoi_experts_network

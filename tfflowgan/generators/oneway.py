@@ -3,7 +3,7 @@
 g_u concatenates the latent z ~ N(0, I_d) with independent noise r ~ N(0, I_{n-d})
 (eq. 7: log P(g_u(z)) = log P(z) + log P(r)); g_n: R^n -> R^n is any Keras
 network whose activations never have fewer than n units (it need not be
-invertible; `oneway_networks`, `voronoi_experts`). At x = g_n(u), u = (z, r)
+invertible; `oneway_networks`). At x = g_n(u), u = (z, r)
 (eq. 6, 10):
 
   log P_G(x) = log N(u; 0, I_n) - log|det J|,   J = d g_n(u) / d u^T  (n x n),
@@ -109,7 +109,7 @@ def oneway_generator(spec, network=gin.REQUIRED, latent_dim: Optional[int] = Non
   """gin builder: a built `OneWayFlow` for a `DataSpec`.
 
   network: a g_n builder `data_shape -> Keras model` (`@mlp_network`,
-    `@dcgan_network`, `@voronoi_experts_network`).
+    `@dcgan_network`).
   latent_dim: d (default n, i.e. no noise r); the paper uses 100 for images.
   """
   gen = OneWayFlow(network(spec.shape), spec.shape, latent_dim or spec.num_dims,

@@ -13,15 +13,14 @@ exp(D(x)/w) / zeta (eq. 15), P_G the generator density (eq. 10).
   is (mean_y D(y) - mean_x D(x)) / w - mean_y log P_G(y): the WGAN critic loss
   (eq. 4) over w plus a term that does not depend on D.
 - Generator (eq. 12, 17): minimize w KL(P_G || P_D) up to constants,
-      g_loss = mean_z [-w T log|det J(z)| - D(G(z))],
-  T = 1 (the paper) unless a `Tempering` schedule is given.
+      g_loss = mean_z [-w log|det J(z)| - D(G(z))].
 - Density: at the end of every epoch of `fit` (and in `update_log_zeta`) an
   S-sample estimate of log zeta (eq. 2, generator as proposal) is stored in the
   non-trainable variable `log_zeta` (checkpointed with the model), so
   `log_prob(x) = D(x)/w - log_zeta` is a normalized log-density estimate.
 
 Not in the paper, off unless passed: a `DefensiveGaussian` share of the zeta
-estimate (`objectives.importance`) and generator tempering (`Tempering`).
+estimate (`objectives.importance`).
 """
 
 import gin
@@ -38,26 +37,6 @@ from tfflowgan.objectives.common import adam, replica_mean
 from tfflowgan.data.units import bits_per_dim
 
 
-@gin.configurable
-class Tempering:
-  """Generator temperature T(t) = T1 + (1 - T1) max(0, 1 - t / steps), t the
-  generator's update count (checkpointed with its optimizer). The generator
-  then targets P_D^(1/T) (eq. 17 with D / T): the paper's P_D while T = 1, a
-  sharpened copy for T1 < 1 (low-temperature sampling). P_D, the density
-  model, is unchanged (eq. 16 does not involve T)."""
-
-  def __init__(self, end: float = 1.0, steps: int = 0):
-    if not 0.0 < end <= 1.0 or steps < 0:
-      raise ValueError(f"need 0 < end <= 1 and steps >= 0, got {end}, {steps}")
-    self.end, self.steps = float(end), int(steps)
-
-  def __call__(self, step):
-    if not self.steps or self.end == 1.0:
-      return tf.constant(self.end)
-    left = tf.maximum(0.0, 1.0 - tf.cast(step, tf.float32) / float(self.steps))
-    return self.end + (1.0 - self.end) * left
-
-
 class OneWayFlowGAN(GenerativeModel):
   """Critic D and one-way flow G trained with eq. 16 and eq. 17 (module doc).
 
@@ -70,7 +49,6 @@ class OneWayFlowGAN(GenerativeModel):
     d_optimizer, g_optimizer: Keras optimizers (built here, for MirroredStrategy).
     generator_steps: generator updates per train step.
     defensive: optional `importance.DefensiveGaussian`.
-    tempering: optional `Tempering` of the generator's entropy weight.
     num_eval_zeta_samples: S for the stored estimate of log zeta.
     eval_logdet_samples: K directions for log P_G in that estimate ('jvp' mode).
   """
@@ -79,7 +57,7 @@ class OneWayFlowGAN(GenerativeModel):
 
   def __init__(self, generator, critic, spec, entropy_weight=1.0, num_zeta_samples=1,
                d_optimizer=None, g_optimizer=None, generator_steps=1, defensive=None,
-               tempering=None, num_eval_zeta_samples=10000, eval_logdet_samples=None,
+               num_eval_zeta_samples=10000, eval_logdet_samples=None,
                **kwargs):
     super().__init__(**kwargs)
     self.generator, self.critic, self.spec = generator, critic, spec
@@ -87,7 +65,6 @@ class OneWayFlowGAN(GenerativeModel):
     self.num_zeta_samples = int(num_zeta_samples)
     self.generator_steps = int(generator_steps)
     self.defensive = defensive
-    self.tempering = tempering or Tempering()
     self.num_eval_zeta_samples = int(num_eval_zeta_samples)
     self.eval_logdet_samples = eval_logdet_samples
     self.critic.build((None,) + tuple(spec.shape))
@@ -130,10 +107,9 @@ class OneWayFlowGAN(GenerativeModel):
     return -tf.reduce_mean(self.energy(x, training)) + log_zeta, log_zeta
 
   def generator_loss(self, y, logdet, training=True):
-    """Eq. 17: mean[-w T log|det J| - D(G(z))]."""
+    """Eq. 17: mean[-w log|det J| - D(G(z))]."""
     d = tf.reshape(self.critic(y, training=training), [-1])
-    temperature = self.tempering(self.g_optimizer.iterations)
-    return tf.reduce_mean(-self.entropy_weight * temperature * logdet - d)
+    return tf.reduce_mean(-self.entropy_weight * logdet - d)
 
   def num_generated(self, batch):
     """K x S samples for the zeta estimate, K = max(1, batch // S)."""
@@ -229,18 +205,17 @@ class UpdateLogZeta(keras.callbacks.Callback):
 @gin.configurable
 def oneway_model(spec, generator=gin.REQUIRED, critic=mlp_critic, latent_dim=None,
                  logdet="exact", logdet_samples=1, entropy_weight=1.0, num_zeta_samples=1,
-                 generator_steps=1, defensive=None, tempering=None, d_optimizer=None,
+                 generator_steps=1, defensive=None, d_optimizer=None,
                  g_optimizer=None, num_eval_zeta_samples=10000, eval_logdet_samples=None,
                  jit_compile=False):
   """gin builder: a built, compiled `OneWayFlowGAN` for `spec`.
 
-  generator: a g_n builder (`@mlp_network`, `@dcgan_network`,
-    `@voronoi_experts_network`); critic: a critic builder `input_shape ->
+  generator: a g_n builder (`@mlp_network`, `@dcgan_network`); critic: a critic builder `input_shape ->
     model` (`@mlp_critic`, `@dcgan_critic`); latent_dim: d (default n);
     logdet: 'exact' or 'jvp'; logdet_samples: K directions per Jv estimate;
   d_optimizer, g_optimizer: optimizer builders (e.g. `@d/adam`), default the
     paper's Adam rates (App. C.2: D 1e-5, G 5e-4; betas 0.9, 0.999);
-  defensive, tempering: optional objects (`@DefensiveGaussian()`, `@Tempering()`).
+  defensive: optional `@DefensiveGaussian()`.
   """
   gen = oneway_generator(spec, network=generator, latent_dim=latent_dim, logdet=logdet,
                          logdet_samples=logdet_samples)
@@ -249,7 +224,7 @@ def oneway_model(spec, generator=gin.REQUIRED, critic=mlp_critic, latent_dim=Non
       gen, d, spec, entropy_weight=entropy_weight, num_zeta_samples=num_zeta_samples,
       d_optimizer=d_optimizer() if d_optimizer else adam(1e-5),
       g_optimizer=g_optimizer() if g_optimizer else adam(5e-4),
-      generator_steps=generator_steps, defensive=defensive, tempering=tempering,
+      generator_steps=generator_steps, defensive=defensive,
       num_eval_zeta_samples=num_eval_zeta_samples, eval_logdet_samples=eval_logdet_samples)
   model.compile(optimizer=None, jit_compile=jit_compile)
   return model
