@@ -44,7 +44,7 @@ def tfds_builder(name: str, data_dir=None, download: bool = False):
       f"(gin: train.dataset_kwargs = {{'data_dir': '/path'}}), or pass "
       f"download=True on a machine with internet. For celeb_a, a manual "
       f"download into <data_dir>/downloads/manual may be needed (see the TFDS "
-      f"celeb_a page). Offline data that needs none of this: 'digits', 'lfw'.")
+      f"celeb_a page). Offline data that needs none of this: 'digits', 'lfw', 'mnist5k'.")
 
 
 def _images(builder, split: str, transform=None) -> tf.data.Dataset:
