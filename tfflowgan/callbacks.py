@@ -115,7 +115,7 @@ class StepScalars(keras.callbacks.Callback):
 
 class SampleImages(keras.callbacks.Callback):
   """Every `every` epochs (and every `every_steps` global steps, if set): a
-  PNG grid of samples and a TensorBoard image."""
+  PNG grid of samples and the same grid as one TensorBoard image."""
 
   def __init__(self, workdir, spec, num=64, every=1, seed=1234, every_steps=None,
                step_var=None):
@@ -129,7 +129,7 @@ class SampleImages(keras.callbacks.Callback):
                            os.path.join(self.workdir, "samples", name), self.num, self.seed)
     if self.spec.is_image:
       with self.writer.as_default():
-        tf.summary.image(tag, samples[:16], step=step, max_outputs=16)
+        tf.summary.image(tag, sample_grid(samples)[None], step=step, max_outputs=1)
       self.writer.flush()
 
   def on_epoch_end(self, epoch, logs=None):
@@ -143,13 +143,25 @@ class SampleImages(keras.callbacks.Callback):
         self._save(f"step_{step:07d}.png", "samples_by_step", step)
 
 
+def _grid_columns(num):
+  return int(math.ceil(math.sqrt(num)))
+
+
+def sample_grid(samples) -> np.ndarray:
+  """[N, H, W, C] images -> one square-ish [H', W', C] grid (`plots.image_grid`:
+  each image >= 32 pixels a side, one gray pixel between images)."""
+  from tfflowgan.evaluation import plots
+  return plots.image_grid(samples, nrow=_grid_columns(len(samples)))
+
+
 def save_samples(model, spec, path, num=64, seed=1234):
-  """Draws `num` samples with a fixed seed and writes them to `path` as PNG."""
+  """Draws `num` samples with a fixed seed and writes them to `path` as PNG
+  (images: the `sample_grid`; 2D points: a scatter plot)."""
   from tfflowgan.evaluation import plots
   os.makedirs(os.path.dirname(path), exist_ok=True)
   samples = np.asarray(model.sample(num, seed=tf.constant([seed, 0])))
   if spec.is_image:
-    plots.save_image_grid(samples, path, nrow=int(math.ceil(math.sqrt(num))))
+    plots.save_image_grid(samples, path, nrow=_grid_columns(num))
   else:
     plots.save_scatter_2d(samples, path)
   return samples

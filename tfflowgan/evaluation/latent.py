@@ -110,19 +110,12 @@ def save_latent_histogram(z, path: str, dims: Sequence[int] = (0, 1),
   return plots.save_figure(fig, path)
 
 
-def upscale(images, min_size: int = 32) -> np.ndarray:
-  """Nearest-neighbour upscaling of small [N, H, W, C] images to >= min_size pixels."""
-  x = np.asarray(images)
-  k = max(1, -(-min_size // x.shape[1]))
-  return x.repeat(k, axis=1).repeat(k, axis=2) if k > 1 else x
-
-
 def save_reconstruction_grid(originals, rows: Dict[str, np.ndarray], path: str) -> str:
   """PNG grid, one row per entry: originals first, then each reconstruction row
   (e.g. 'first half resampled', 'second half resampled'), Fig. 8."""
   images = [np.asarray(originals)] + [np.asarray(r) for r in rows.values()]
   n = len(images[0])
-  return plots.save_image_grid(upscale(np.concatenate(images, 0)), path, nrow=n)
+  return plots.save_image_grid(np.concatenate(images, 0), path, nrow=n)
 
 
 def latent_report(generator, x, out_dir: Optional[str] = None, num_images: int = 16,

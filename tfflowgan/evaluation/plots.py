@@ -20,14 +20,31 @@ def save_figure(fig, path: str, layout: bool = True, **layout_kwargs) -> str:
   return path
 
 
-def image_grid(images, nrow: int, pad: int = 1) -> np.ndarray:
-  """Tiles [N, H, W, C] images into one [rows*(H+pad)+pad, nrow*(W+pad)+pad, C] array."""
+MIN_SIDE = 32     # pixels each image of a grid is drawn at, at least
+BACKGROUND = 0.5  # gap value between grid images: mid-gray, neither ink nor paper
+
+
+def upscale(images, min_size: int = MIN_SIDE) -> np.ndarray:
+  """Nearest-neighbour upscaling of [N, H, W, C] images by the smallest integer
+  factor that makes both sides >= min_size (images already that large unchanged)."""
+  x = np.asarray(images)
+  k = max(1, -(-min_size // min(x.shape[1], x.shape[2])))
+  return x.repeat(k, axis=1).repeat(k, axis=2) if k > 1 else x
+
+
+def image_grid(images, nrow: int, pad: int = 1, min_size: int = MIN_SIDE,
+               background: float = BACKGROUND) -> np.ndarray:
+  """Tiles [N, H, W(, C)] images in [0, 1], upscaled to >= min_size pixels a
+  side (`upscale`, H' x W'), into one [rows*(H'+pad)+pad, nrow*(W'+pad)+pad, C]
+  array; gaps and empty cells hold `background`."""
   x = np.clip(np.asarray(images, np.float32), 0, 1)
   if x.ndim == 3:
     x = x[..., None]
+  x = upscale(x, min_size)
   n, h, w, c = x.shape
   rows = math.ceil(n / nrow)
-  grid = np.ones((rows * (h + pad) + pad, nrow * (w + pad) + pad, c), np.float32)
+  grid = np.full((rows * (h + pad) + pad, nrow * (w + pad) + pad, c), background,
+                 np.float32)
   for i in range(n):
     r, k = divmod(i, nrow)
     grid[pad + r * (h + pad):pad + r * (h + pad) + h,
@@ -35,13 +52,14 @@ def image_grid(images, nrow: int, pad: int = 1) -> np.ndarray:
   return grid
 
 
-def save_image_grid(images, path: str, nrow: int = 8, pad: int = 1) -> str:
-  """Writes the grid at one pixel per image pixel (gray for C=1)."""
-  grid = image_grid(images, nrow, pad)
+def save_image_grid(images, path: str, nrow: int = 8, pad: int = 1,
+                    min_size: int = MIN_SIDE) -> str:
+  """Writes `image_grid` as an 8-bit PNG, one file pixel per grid pixel, value
+round(255 v) (gray for C=1)."""
+  grid = image_grid(images, nrow, pad, min_size)
   if grid.shape[-1] == 1:
-    plt.imsave(path, grid[..., 0], cmap="gray", vmin=0, vmax=1)
-  else:
-    plt.imsave(path, grid)
+    grid = np.repeat(grid, 3, axis=-1)
+  plt.imsave(path, np.round(grid * 255).astype(np.uint8))
   return path
 
 

@@ -253,8 +253,7 @@ def stage_sample_quality(ctx: Context) -> dict:
     out["parzen"] = {"sigmas": pz["sigmas"],
                      **{k: [r[k] for r in rows] for k in ("fid", "mode_score",
                                                           "inception_score")}}
-  out["figures"] = [plots.save_image_grid(latent.upscale(gen[:64]), ctx.fig("samples.png"),
-                                             nrow=8)]
+  out["figures"] = [plots.save_image_grid(gen[:64], ctx.fig("samples.png"), nrow=8)]
   if pz:
     out["figures"].append(summaries.plot_vs_sigma(
         ctx.fig("parzen_vs_model_mode_score.png"), pz["sigmas"],
