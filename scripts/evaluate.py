@@ -35,6 +35,8 @@ flags.DEFINE_string("classifier", None,
 flags.DEFINE_integer("classifier_epochs", 20, "epochs when the digits classifier is trained.")
 flags.DEFINE_string("inception_weights", None, "local InceptionV3 weights (.h5).")
 flags.DEFINE_integer("jacobian_samples", 64, "prior samples for the Jacobian analysis.")
+flags.DEFINE_integer("nearest_k", 5, "k of the k-NN balls of precision / recall / density / "
+                     "coverage.")
 FLAGS = flags.FLAGS
 
 
@@ -66,6 +68,7 @@ def main(argv):
       max_examples=FLAGS.max_examples, num_samples=FLAGS.num_samples,
       classifier_path=FLAGS.classifier, classifier_epochs=FLAGS.classifier_epochs,
       inception_weights=FLAGS.inception_weights, jacobian_samples=FLAGS.jacobian_samples,
+      nearest_k=FLAGS.nearest_k,
       critic=dataclasses.replace(independent_critic.CriticSettings(), loss=FLAGS.critic_loss,
                                  steps=FLAGS.critic_steps, seed=FLAGS.seed),
       critic_fake_pool=FLAGS.critic_fake_pool)

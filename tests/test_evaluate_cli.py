@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import gin
+import matplotlib.pyplot as plt
 import numpy as np
 
 from tfflowgan import config as config_lib
@@ -66,6 +67,16 @@ def test_evaluate_workdir_writes_eval_json_and_figures(tmp_path):
   assert set(ev["independent_critic"]["distance"]) == {"train", "validation", "test"}
   assert ev["latent"]["full_reconstruction_max_abs_error"] < 1e-4
   assert ev["summary"]["fid"] > 0 and ev["summary"]["parzen_sigma"] in ev["parzen"]["sigmas"]
+  sq = ev["sample_quality"]
+  assert sq["nearest_k"] == ev["settings"]["nearest_k"] == 5
+  for q in (sq, sq["data"]):
+    assert all(0 <= q[m] <= 1 for m in ("precision", "recall", "coverage")), q
+    assert q["density"] >= 0
+  assert all(ev["summary"][m] == sq[m] for m in ("precision", "recall", "density", "coverage"))
+  assert sq["data"]["coverage"] > 0.5  # training images cover the test images' balls
+  png = plt.imread(str(workdir / "eval" / "samples.png"))
+  assert png.shape[:2] == (8 * 33 + 1, 8 * 33 + 1)  # 64 samples, 8x8 drawn at 32x32
+  assert plt.imread(str(workdir / "samples.png")).shape[:2] == (2 * 33 + 1, 2 * 33 + 1)
   assert (tmp_path / "clf" / "digits.keras").exists()  # cached for the next run
   for name in ("nll_histogram", "parzen_nll", "jacobian_singular_values", "samples",
                "parzen_vs_model_mode_score", "independent_critic_training",

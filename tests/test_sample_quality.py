@@ -1,4 +1,5 @@
-"""FID/KID/IS/MODE against scipy, closed forms and brute force."""
+"""FID/KID/IS/MODE, precision/recall/density/coverage against scipy, closed
+forms, brute force and hand-computed cases."""
 
 import numpy as np
 import pytest
@@ -100,3 +101,63 @@ def test_mode_score_matches_direct_computation():
   # Confident, balanced predictions with uniform p*: MODE = number of classes.
   one_hot = np.eye(5)[np.arange(100) % 5]
   assert sq.mode_score(np.full(5, 0.2), probs=one_hot)[0] == pytest.approx(5.0)
+
+
+def _brute_manifold(real, fake, k):
+  """Kynkaanniemi et al. 2019 / Naeem et al. 2020 by double loops over points."""
+  dist = lambda a, b: float(np.sqrt(np.sum((a - b) ** 2)))
+
+  def radii(s):
+    return [sorted(dist(p, q) for j, q in enumerate(s) if j != i)[k - 1]
+            for i, p in enumerate(s)]
+
+  r_real, r_fake = radii(real), radii(fake)
+  inside = [[dist(y, x) <= r for x, r in zip(real, r_real)] for y in fake]  # [M][N]
+  return {"precision": np.mean([any(row) for row in inside]),
+          "recall": np.mean([any(dist(x, y) <= r for y, r in zip(fake, r_fake))
+                             for x in real]),
+          "density": sum(map(sum, inside)) / (k * len(fake)),
+          "coverage": np.mean([any(row[i] for row in inside) for i in range(len(real))]),
+          "radii_real": r_real}
+
+
+def test_manifold_metrics_match_brute_force_in_chunks():
+  rng = np.random.default_rng(7)
+  real = rng.normal(size=(40, 3))
+  fake = rng.normal(0.5, 1.3, size=(33, 3))
+  for k in (1, 3, 5):
+    ref = _brute_manifold(real, fake, k)
+    np.testing.assert_allclose(sq.knn_radii(real, k, chunk_size=6), ref["radii_real"],
+                               rtol=1e-10)
+    for chunk in (7, 1000):
+      got = sq.precision_recall_density_coverage(real, fake, k, chunk_size=chunk)
+      for name in ("precision", "recall", "density", "coverage"):
+        assert got[name] == pytest.approx(ref[name], rel=1e-12), (k, chunk, name)
+  assert 0 < ref["precision"] < 1 and 0 < ref["recall"] < 1  # not a trivial case
+
+
+def test_manifold_metrics_identical_and_far_apart_sets():
+  rng = np.random.default_rng(8)
+  x = rng.normal(size=(60, 4))
+  same = sq.precision_recall_density_coverage(x, x.copy(), chunk_size=16)
+  assert same["precision"] == same["recall"] == same["coverage"] == 1.0
+  assert same["density"] == pytest.approx(_brute_manifold(x, x, 5)["density"])
+  far = sq.precision_recall_density_coverage(x, rng.normal(size=(50, 4)) + 100.0)
+  assert far == {"precision": 0.0, "recall": 0.0, "density": 0.0, "coverage": 0.0}
+
+
+def test_manifold_metrics_hand_computed():
+  # k = 1 on a line. Real 0, 2, 20: radii 2, 2, 18. Fake 1, 10, 40, 42: radii 9, 9, 2, 2.
+  # Fake 1 lies in the balls of reals 0 and 2, fake 10 in the ball of 20, 40 and 42 in none;
+  # reals 0 and 2 lie in fake 1's ball, 20 in no fake ball; every real ball holds a fake.
+  real, fake = np.array([[0.], [2.], [20.]]), np.array([[1.], [10.], [40.], [42.]])
+  np.testing.assert_array_equal(sq.knn_radii(real, k=1), [2, 2, 18])
+  np.testing.assert_array_equal(sq.knn_radii(fake, k=1), [9, 9, 2, 2])
+  got = sq.precision_recall_density_coverage(real, fake, k=1, chunk_size=2)
+  assert got == {"precision": 2 / 4, "recall": 2 / 3, "density": 3 / 4, "coverage": 1.0}
+  # Closed balls: fake 4 at distance 2 from real 2 (radius 2) is inside; real 2 at
+  # distance 2 from fake 4 (radius 3) is inside fake 4's ball, real 0 (distance 4) is not.
+  tie = sq.precision_recall_density_coverage([[0.], [2.]], [[4.], [7.]], k=1)
+  assert tie == {"precision": 0.5, "recall": 0.5, "density": 0.5, "coverage": 0.5}
+  with pytest.raises(ValueError, match="k = 3"):
+    sq.knn_radii(real, k=3)

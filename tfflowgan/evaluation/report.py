@@ -4,8 +4,10 @@ Rows are runs (from each run's `eval.json`, falling back to `metrics.json`
 for the test bits/dim), plus a baseline row for Flow-GAN's Parzen window at
 the bandwidth chosen on validation (Grover et al. 2018). Columns: test
 bits/dim, FID and MODE score (on the features named under the table),
-median condition number of the generator Jacobian, the independent critic's
-W_hat on test (Danihelka et al. 2017, eq. 8) and the Parzen test bits/dim.
+precision / recall (Kynkaanniemi et al. 2019) and density / coverage (Naeem
+et al. 2020) on FID's features, median condition number of the generator
+Jacobian, the independent critic's W_hat on test (Danihelka et al. 2017,
+eq. 8) and the Parzen test bits/dim.
 """
 
 import math
@@ -15,11 +17,16 @@ COLUMNS = (  # (summary key, header, format)
     ("test_bits_per_dim", "test bits/dim", "{:.3f}"),
     ("fid", "FID", "{:.2f}"),
     ("mode_score", "MODE score", "{:.2f}"),
+    ("precision", "precision", "{:.3f}"),
+    ("recall", "recall", "{:.3f}"),
+    ("density", "density", "{:.3f}"),
+    ("coverage", "coverage", "{:.3f}"),
     ("condition_number", "condition number (median)", "{:.3g}"),
     ("critic_distance_test", "independent critic W (test)", "{:.3f}"),
     ("parzen_test_bits_per_dim", "Parzen test bits/dim", "{:.3f}"),
 )
 MISSING = "n/a"
+MANIFOLD_METRICS = ("precision", "recall", "density", "coverage")
 
 
 def _get(d, *keys):
@@ -50,6 +57,7 @@ def summarize(ev: dict, metrics: Optional[dict] = None) -> Dict[str, object]:
       "likelihood_kind": ev.get("likelihood_kind"),
       "fid": _num(_get(ev, "sample_quality", "fid")),
       "mode_score": _num(_get(ev, "sample_quality", "mode_score")),
+      **{k: _num(_get(ev, "sample_quality", k)) for k in MANIFOLD_METRICS},
       "features": _get(ev, "sample_quality", "features"),
       "condition_number": _num(_get(ev, "jacobian", "condition_number_median")),
       "critic_distance_test": _num(_get(ev, "independent_critic", "distance", "test")),
@@ -118,12 +126,17 @@ def comparison_table(evals: Dict[str, dict], metrics: Optional[Dict[str, dict]] 
 
 
 def save_comparison_plot(rows: Dict[str, Dict[str, object]], path: str) -> str:
-  """One bar chart per column (runs side by side); missing values left out."""
+  """One bar chart per column (runs side by side, 5 charts a row); missing
+  values left out."""
   from tfflowgan.evaluation import plots  # pylint: disable=g-import-not-at-top (sets Agg)
   import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
   names = list(rows)
-  fig, axes = plt.subplots(1, len(COLUMNS), figsize=(3.2 * len(COLUMNS), 3.6))
-  for ax, (key, header, _) in zip(axes, COLUMNS):
+  ncol = min(5, len(COLUMNS))
+  nrow = math.ceil(len(COLUMNS) / ncol)
+  fig, axes = plt.subplots(nrow, ncol, figsize=(3.2 * ncol, 3.2 * nrow + 0.4), squeeze=False)
+  for ax in axes.ravel()[len(COLUMNS):]:
+    ax.axis("off")
+  for ax, (key, header, _) in zip(axes.ravel(), COLUMNS):
     vals = [_num(rows[n].get(key)) for n in names]
     ok = [i for i, v in enumerate(vals) if v is not None and math.isfinite(v)]
     ax.bar([i for i in ok], [vals[i] for i in ok], color=[f"C{i}" for i in ok])
@@ -133,4 +146,4 @@ def save_comparison_plot(rows: Dict[str, Dict[str, object]], path: str) -> str:
       ax.set_yscale("log")
     ax.set_title(header, fontsize=9)
   fig.text(0.01, 0.01, "  ".join(f"{i + 1}: {n}" for i, n in enumerate(names)), fontsize=8)
-  return plots.save_figure(fig, path, rect=(0, 0.06, 1, 1))
+  return plots.save_figure(fig, path, rect=(0, 0.4 / (3.2 * nrow + 0.4), 1, 1))

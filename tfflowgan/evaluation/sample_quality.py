@@ -1,4 +1,5 @@
-"""Sample-quality metrics from feature-network outputs: FID, KID, Inception and MODE scores.
+"""Sample-quality metrics from feature-network outputs: FID, KID, Inception and
+MODE scores, precision / recall and density / coverage.
 
 `tensorflow-gan` (which offered these) fails at import on TensorFlow >= 2.16
 (`tf.estimator` was removed), so these are the library's own numpy (float64)
@@ -6,9 +7,11 @@ implementations, tested against scipy / brute force. Inputs are activations or
 classifier outputs from `feature_nets` (InceptionV3 pool features / logits, or
 the library's digits/MNIST classifier). Flow-GAN (Grover et al. 2018) reports
 Inception (Salimans et al. 2016) and MODE (Che et al. 2017) scores.
+Precision / recall (Kynkaanniemi et al. 2019) and density / coverage (Naeem
+et al. 2020) compare k-nearest-neighbour balls of the two feature sets.
 """
 
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 from scipy.special import log_softmax
@@ -79,6 +82,57 @@ def kernel_inception_distance(act1, act2, num_subsets: int = 100,
     j = rng.choice(a2.shape[0], size, replace=False)
     vals.append(mmd2_unbiased(a1[np.sort(i)], a2[np.sort(j)]))
   return float(np.mean(vals)), float(np.std(vals))
+
+
+def _sq_dists(a, b) -> np.ndarray:
+  """Squared Euclidean distances [len(a), len(b)] (negative round-off clipped)."""
+  d = (a * a).sum(1)[:, None] + (b * b).sum(1)[None] - 2 * a @ b.T
+  return np.maximum(d, 0)
+
+
+def _chunks(n: int, chunk_size: int):
+  return (slice(i, min(i + chunk_size, n)) for i in range(0, n, chunk_size))
+
+
+def _knn_sq_radii(x, k: int, chunk_size: int) -> np.ndarray:
+  if not 1 <= k < len(x):
+    raise ValueError(f"k = {k} needs 1 <= k < the number of points ({len(x)})")
+  # Column 0 of each sorted row is the point itself (distance 0).
+  return np.concatenate([np.partition(_sq_dists(x[c], x), k, axis=1)[:, k]
+                         for c in _chunks(len(x), chunk_size)])
+
+
+def knn_radii(x, k: int = 5, chunk_size: int = 1000) -> np.ndarray:
+  """Distance of every row of x [N, F] to its k-th nearest other row: the
+  radius of its k-NN ball (Kynkaanniemi et al. 2019; Naeem et al. 2020, k = 5).
+  Distances are computed chunk_size rows at a time."""
+  return np.sqrt(_knn_sq_radii(_as2d(x), k, chunk_size))
+
+
+def precision_recall_density_coverage(real, fake, k: int = 5, chunk_size: int = 1000
+                                      ) -> Dict[str, float]:
+  """Manifold metrics of fake [M, F] against real [N, F] features, closed k-NN
+  balls B(x, r_k(x)) within each set:
+
+  precision = share of fakes inside some real ball, recall = share of reals
+  inside some fake ball (Kynkaanniemi et al. 2019); density = (1 / (k M)) sum
+  over fakes of the number of real balls holding it, coverage = share of reals
+  whose ball holds a fake (Naeem et al. 2020). Distances chunk_size reals at a time.
+  """
+  x, y = _as2d(real), _as2d(fake)
+  rx, ry = _knn_sq_radii(x, k, chunk_size), _knn_sq_radii(y, k, chunk_size)
+  in_real_balls = np.zeros(len(y), np.int64)  # per fake: real balls holding it
+  recalled, covered = [], []
+  for c in _chunks(len(x), chunk_size):
+    d = _sq_dists(x[c], y)
+    in_ball = d <= rx[c, None]
+    in_real_balls += in_ball.sum(0)
+    covered.append(in_ball.any(1))
+    recalled.append((d <= ry[None]).any(1))
+  return {"precision": float((in_real_balls > 0).mean()),
+          "recall": float(np.concatenate(recalled).mean()),
+          "density": float(in_real_balls.sum() / (k * len(y))),
+          "coverage": float(np.concatenate(covered).mean())}
 
 
 def _log_probs(logits=None, probs=None) -> np.ndarray:

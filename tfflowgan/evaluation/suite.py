@@ -11,8 +11,9 @@ with its reason under `skipped`, one that fails under `errors`):
   on validation, test NLL per sigma.
 - jacobian: singular values, condition number, log|det|, numerical rank of the
   generator's Jacobian at prior samples (Flow-GAN; Danihelka Fig. 17).
-- sample_quality: FID / KID on classifier (digits) or InceptionV3 features,
-  Inception and MODE scores, also for Parzen samples per sigma (Flow-GAN).
+- sample_quality: FID / KID, precision / recall (Kynkaanniemi et al. 2019) and
+  density / coverage (Naeem et al. 2020) on classifier (digits) or InceptionV3
+  features, Inception and MODE scores, also for Parzen samples per sigma (Flow-GAN).
 - independent_critic: a fresh critic's W_hat on train/validation/test
   (Danihelka Sec. 3.5).
 - latent: statistics of inferred z, partial reconstructions (Danihelka 3.3-3.4).
@@ -61,6 +62,7 @@ class SuiteConfig:
   classifier_path: Optional[str] = None  # digits: DEFAULT_CLASSIFIER (trained once)
   classifier_epochs: int = 20
   inception_weights: Optional[str] = None
+  nearest_k: int = 5                    # k of the k-NN balls of precision / recall
   critic: independent_critic.CriticSettings = dataclasses.field(
       default_factory=independent_critic.CriticSettings)
   critic_fake_pool: int = 5000          # generated samples the critic trains on
@@ -217,15 +219,18 @@ def _feature_net(ctx: Context):
   return net, None, "InceptionV3 pool3 / ImageNet logits"
 
 
-def _quality(net, p_star, x, ref_acts, kid: bool = True) -> dict:
+def _quality(net, p_star, x, ref_acts, full: bool = True, k: int = 5) -> dict:
+  """FID, Inception and MODE scores of images x against reference features;
+  if full, also KID, precision / recall and density / coverage (k-NN balls)."""
   acts, logits = net(x)
   is_mean, is_std = sample_quality.inception_score(logits=logits)
   mode, _ = sample_quality.mode_score(p_star, logits=logits)
   out = {"fid": sample_quality.frechet_distance(acts, ref_acts),
          "inception_score": is_mean, "inception_score_std": is_std, "mode_score": mode}
-  if kid:
+  if full:
     out["kid"], out["kid_std"] = sample_quality.kernel_inception_distance(
         acts, ref_acts, num_subsets=20)
+    out.update(sample_quality.precision_recall_density_coverage(ref_acts, acts, k))
   return out
 
 
@@ -239,8 +244,9 @@ def stage_sample_quality(ctx: Context) -> dict:
     p_star = sample_quality.label_distribution(pred, int(net(gen[:1])[1].shape[-1]))
   ref_acts, _ = net(ctx.data["test"])
   out = {"features": desc, "reference": "test split", "num_samples": int(len(gen)),
-         **_quality(net, p_star, gen, ref_acts),
-         "data": _quality(net, p_star, ctx.data["train"], ref_acts)}
+         "nearest_k": ctx.cfg.nearest_k,
+         **_quality(net, p_star, gen, ref_acts, k=ctx.cfg.nearest_k),
+         "data": _quality(net, p_star, ctx.data["train"], ref_acts, k=ctx.cfg.nearest_k)}
   pz = ctx.results.get("parzen")
   if pz:  # Flow-GAN's comparison: Parzen samples' scores per bandwidth.
     rng = np.random.default_rng(ctx.cfg.seed)
@@ -249,7 +255,7 @@ def stage_sample_quality(ctx: Context) -> dict:
     for sigma in pz["sigmas"]:
       idx = rng.integers(0, len(train), len(gen))
       xs = np.clip(train[idx] + sigma * rng.standard_normal(train[idx].shape), 0, 1)
-      rows.append(_quality(net, p_star, xs.astype(np.float32), ref_acts, kid=False))
+      rows.append(_quality(net, p_star, xs.astype(np.float32), ref_acts, full=False))
     out["parzen"] = {"sigmas": pz["sigmas"],
                      **{k: [r[k] for r in rows] for k in ("fid", "mode_score",
                                                           "inception_score")}}
