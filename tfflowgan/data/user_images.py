@@ -10,39 +10,54 @@ import os
 import numpy as np
 
 from tfflowgan.data.arrays import splits_from_arrays
+from tfflowgan.data.image_files import PIL_READ_ERRORS, image_names, read_pil, report_unreadable
 from tfflowgan.data.registry import register_dataset
 from tfflowgan.data.spec import DataSpec
+from tfflowgan.errors import DataError, DataNotFoundError
 
-_IMAGE_EXTS = (".png", ".jpg", ".jpeg")
+
+def _check_one_shape(arrays: dict, path: str):
+  """Raises a `DataError` listing each shape with its file count when the
+  images in `path` differ in shape."""
+  by_shape = {}
+  for name, arr in arrays.items():
+    by_shape.setdefault(arr.shape, []).append(name)
+  if len(by_shape) > 1:
+    shapes = sorted(by_shape.items(), key=lambda kv: -len(kv[1]))
+    parts = "; ".join(f"{shape} in {len(names)} file(s), e.g. {names[0]}"
+                      for shape, names in shapes)
+    raise DataError(f"images in {path} differ in shape [H, W, C]: {parts}; pass "
+                    f"resize=(H, W) (gin: train.dataset_kwargs = {{..., 'resize': "
+                    f"(H, W)}}) or remove the odd ones")
 
 
-def read_folder(path: str, resize=None, grayscale: bool = False) -> np.ndarray:
-  """Reads every PNG/JPEG in `path` (sorted by name) into [N, H, W, C] uint8."""
-  from PIL import Image
-  names = sorted(f for f in os.listdir(path) if f.lower().endswith(_IMAGE_EXTS))
+def read_folder(path: str, resize=None, grayscale: bool = False,
+                skip_bad: bool = False) -> np.ndarray:
+  """Reads every PNG/JPEG in `path` (sorted by name) into [N, H, W, C] uint8.
+
+  Every file is decoded here, before training: an unreadable one raises a
+  `DataError` naming it, or with `skip_bad` is left out and counted in a
+  warning (`image_files.report_unreadable`).
+  """
+  names = image_names(path)
   if not names:
-    raise FileNotFoundError(f"No PNG/JPEG images in {path!r}")
-  out = []
+    raise DataNotFoundError(f"No PNG/JPEG images in {path!r}")
+  arrays, bad = {}, []
   for name in names:
-    with Image.open(os.path.join(path, name)) as im:
-      im = im.convert("L" if grayscale else "RGB")
-      if resize is not None:
-        im = im.resize((resize[1], resize[0]), Image.BILINEAR)
-      arr = np.asarray(im, dtype=np.uint8)
-    if arr.ndim == 2:
-      arr = arr[..., None]
-    if out and arr.shape != out[0].shape:
-      raise ValueError(f"{name}: shape {arr.shape} differs from {out[0].shape} of "
-                       f"{names[0]}; pass resize=(H, W)")
-    out.append(arr)
-  return np.stack(out)
+    try:
+      arrays[name] = read_pil(os.path.join(path, name), resize, grayscale)
+    except PIL_READ_ERRORS as e:
+      bad.append((name, str(e)))
+  report_unreadable(bad, len(names), path, skip_bad)
+  _check_one_shape(arrays, path)
+  return np.stack(list(arrays.values()))
 
 
 @register_dataset("images")
 def load_user_images(seed: int = 0, path: str = "", levels: int = 256,
                      resize=None, grayscale: bool = False,
                      test_fraction: float = 0.1, validation_fraction: float = 0.1,
-                     split_seed: int = 0):
+                     split_seed: int = 0, skip_bad: bool = False):
   del seed
   if not path:
     raise ValueError("dataset 'images' needs path=<folder of PNG/JPEG or .npz file>")
@@ -50,7 +65,8 @@ def load_user_images(seed: int = 0, path: str = "", levels: int = 256,
     raise FileNotFoundError(f"dataset 'images': {path!r} does not exist")
   test_images = None
   if os.path.isdir(path):
-    images = read_folder(path, resize=resize, grayscale=grayscale)
+    images = read_folder(path, resize=resize, grayscale=grayscale,
+                         skip_bad=skip_bad)
   else:
     with np.load(path) as f:
       keys = list(f.keys())
