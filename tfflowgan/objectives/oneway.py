@@ -76,6 +76,7 @@ class OneWayFlowGAN(GenerativeModel):
     self.d_optimizer.build(self.critic.trainable_variables)
     self.g_optimizer.build(self.generator.trainable_variables)
     self._energy_fn = tf.function(self.energy, reduce_retracing=True)
+    self._proposal = None
     self.init_metrics("d_loss", "g_loss", "log_zeta_batch", "logdet", "nll", "bits_per_dim")
 
   # Densities.
@@ -173,9 +174,12 @@ class OneWayFlowGAN(GenerativeModel):
     return value
 
   def proposal(self):
-    """The generator as importance-sampling proposal (inference mode)."""
-    return importance.generator_proposal(self.generator,
-                                         logdet_samples=self.eval_logdet_samples)
+    """The generator as importance-sampling proposal (inference mode), traced
+    once per model."""
+    if self._proposal is None:
+      self._proposal = importance.generator_proposal(self.generator,
+                                                     logdet_samples=self.eval_logdet_samples)
+    return self._proposal
 
   def sample(self, n, seed=None, chunk_size=1000):
     """n samples in data space ([0, 1] images, or raw 2D points), numpy.
