@@ -7,7 +7,10 @@
 Writes OUT/eval.json and figures in OUT/eval/ (OUT = --out_dir, else the
 workdir, else the folder above the checkpoint's `checkpoints/`). One progress
 line per stage with its time. Stages: see `tfflowgan/evaluation/suite.py`.
-Exit status 1 if a stage failed (the others still run and are written).
+Exit status 1 if a stage failed (the others still run and are written). A
+user error (missing workdir, config or checkpoint, a checkpoint that does not
+read, missing data) ends with one line on stderr; --debug (or
+TFFLOWGAN_DEBUG=1) shows the traceback.
 """
 
 import dataclasses
@@ -16,6 +19,8 @@ import sys
 import time
 
 from absl import app, flags, logging
+
+from tfflowgan import cli
 
 flags.DEFINE_string("workdir", None, "training workdir (config.gin + checkpoints/).")
 flags.DEFINE_string("checkpoint", None, "checkpoint prefix (with --config); default latest.")
@@ -40,27 +45,32 @@ flags.DEFINE_integer("nearest_k", 5, "k of the k-NN balls of precision / recall 
 FLAGS = flags.FLAGS
 
 
+def _load():
+  """(model, splits, info, out_dir) of the flags; the output folder is writable."""
+  from tfflowgan import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
+  from tfflowgan.evaluation import restore  # pylint: disable=g-import-not-at-top
+  if FLAGS.workdir:
+    model, splits, info = restore.load_model_with_info(FLAGS.workdir, FLAGS.checkpoint,
+                                                       FLAGS.gin_bindings)
+    out_dir = FLAGS.out_dir or FLAGS.workdir
+  else:
+    model, splits, info = restore.load_model(FLAGS.config, FLAGS.checkpoint,
+                                             FLAGS.gin_bindings)
+    parent = os.path.dirname(os.path.abspath(FLAGS.checkpoint))
+    out_dir = FLAGS.out_dir or (os.path.dirname(parent)
+                                if os.path.basename(parent) == "checkpoints" else parent)
+  workdir_lib.make_workdir(out_dir, "--out_dir" if FLAGS.out_dir else "--workdir")
+  return model, splits, info, out_dir
+
+
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)
   if bool(FLAGS.workdir) == bool(FLAGS.checkpoint and FLAGS.config):
     sys.exit("give --workdir, or --checkpoint with --config")
-  from tfflowgan import config as config_lib  # pylint: disable=g-import-not-at-top
-  from tfflowgan.evaluation import independent_critic, restore, suite  # pylint: disable=g-import-not-at-top
+  from tfflowgan.evaluation import independent_critic, suite  # pylint: disable=g-import-not-at-top
   t = time.time()
-  try:
-    if FLAGS.workdir:
-      model, splits, info = restore.load_model_with_info(FLAGS.workdir, FLAGS.checkpoint,
-                                                         FLAGS.gin_bindings)
-      out_dir = FLAGS.out_dir or FLAGS.workdir
-    else:
-      model, splits, info = restore.load_model(FLAGS.config, FLAGS.checkpoint,
-                                               FLAGS.gin_bindings)
-      parent = os.path.dirname(os.path.abspath(FLAGS.checkpoint))
-      out_dir = FLAGS.out_dir or (os.path.dirname(parent)
-                                  if os.path.basename(parent) == "checkpoints" else parent)
-  except (config_lib.ConfigError, FileNotFoundError) as e:
-    sys.exit(f"Cannot load the model: {e}")
+  model, splits, info, out_dir = cli.run(_load)
   print(f"[evaluate] {'restore':<20s} ok ({time.time() - t:.1f} s): "
         f"{type(model).__name__} on {splits.spec.name}, {info['checkpoint']}", flush=True)
   cfg = suite.SuiteConfig(
@@ -72,7 +82,6 @@ def main(argv):
       critic=dataclasses.replace(independent_critic.CriticSettings(), loss=FLAGS.critic_loss,
                                  steps=FLAGS.critic_steps, seed=FLAGS.seed),
       critic_fake_pool=FLAGS.critic_fake_pool)
-  os.makedirs(out_dir, exist_ok=True)
   result = suite.run_suite(model, splits, out_dir, cfg, info,
                            log=lambda s: print(s, flush=True))
   total = time.time() - t

@@ -4,12 +4,13 @@
       [--checkpoint runs/.../checkpoints/ckpt-40]
 
 Rebuilds the model from WORKDIR/config.gin, restores the latest checkpoint,
-writes the SavedModel and prints its signatures (docs/serving.md).
+writes the SavedModel and prints its signatures (docs/serving.md). A user
+error ends with one line on stderr (--debug: the traceback).
 """
 
-import sys
-
 from absl import app, flags, logging
+
+from tfflowgan import cli
 
 flags.DEFINE_string("workdir", None, "training workdir (config.gin + checkpoints/).",
                     required=True)
@@ -21,12 +22,8 @@ FLAGS = flags.FLAGS
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)
-  from tfflowgan import config as config_lib
-  from tfflowgan import export
-  try:
-    info = export.export_workdir(FLAGS.workdir, FLAGS.out, FLAGS.checkpoint)
-  except (FileNotFoundError, config_lib.ConfigError) as e:
-    sys.exit(f"Export error: {e}")
+  from tfflowgan import export  # pylint: disable=g-import-not-at-top
+  info = cli.run(export.export_workdir, FLAGS.workdir, FLAGS.out, FLAGS.checkpoint)
   loaded = export.load(FLAGS.out)
   print(f"Exported {info['checkpoint']} (step {info['step']}) to {FLAGS.out}")
   for name, fn in sorted(loaded.signatures.items()):

@@ -5,6 +5,7 @@ import os
 import gin
 
 from tfflowgan.errors import ConfigError  # noqa: F401  (raised here, caught by scripts)
+from tfflowgan.workdir import make_workdir
 
 
 def error_message(error) -> str:
@@ -24,7 +25,8 @@ def parse(config_files, bindings=()):
   """Parses gin files and bindings; raises `ConfigError` naming the problem."""
   for path in config_files:  # before the (slow) TensorFlow imports
     if not os.path.isfile(path):
-      raise ConfigError(f"config file {path!r} does not exist")
+      raise ConfigError(f"config file {path!r} does not exist (relative paths start in "
+                        f"{os.getcwd()}; the configs are in configs/)")
   register_all()
   try:
     gin.parse_config_files_and_bindings(config_files, bindings)
@@ -45,10 +47,10 @@ def _writes_results():
 
 def save_operative(workdir, fn):
   """Runs `fn` and writes gin's config (before) and operative config (after)
-  next to the results."""
+  next to the results (`PathError` if `workdir` cannot be written)."""
   write = _writes_results()
   if write:
-    os.makedirs(workdir, exist_ok=True)
+    make_workdir(workdir)
     with open(os.path.join(workdir, "config.gin"), "w") as f:
       f.write(gin.config_str())
   result = fn()

@@ -9,10 +9,12 @@ display, TensorBoard logs, checkpoints that resume, sample grids, and a final
 Resume: `workdir/checkpoints/` holds `ckpt-<epoch>` (end of every epoch) and,
 with `checkpoint_every_steps`, `checkpoints/steps/ckpt-<step>`; each holds the
 model (weights, optimizers, counter variables such as the critic schedule's)
-and the epoch and global-step counters. A rerun restores the newest of them,
-skips the batches already seen (with `steps_per_epoch`, the data order and
-dequantization noise then continue as in an uninterrupted run), reseeds the
-global RNG from (seed, step), and ends after the same number of steps.
+and the epoch and global-step counters. A rerun restores the newest of them
+that reads completely (a partial or corrupt one is passed over, with a line
+naming it and why; if none reads, `CheckpointError`), skips the batches
+already seen (with `steps_per_epoch`, the data order and dequantization noise
+then continue as in an uninterrupted run), reseeds the global RNG from
+(seed, step), and ends after the same number of steps.
 """
 
 import hashlib
@@ -24,6 +26,7 @@ import sys
 import tempfile
 import time
 
+from absl import logging
 import gin
 import keras
 import numpy as np
@@ -31,9 +34,10 @@ import tensorflow as tf
 
 from tfflowgan import callbacks as cb
 from tfflowgan import strategy as strategy_lib
-from tfflowgan.errors import ConfigError
+from tfflowgan.errors import CheckpointError, ConfigError, UserError
 from tfflowgan.data import available_datasets, load_splits, make_batches
 from tfflowgan.evaluation import final
+from tfflowgan.workdir import make_workdir
 
 
 def _jsonable(value):
@@ -60,15 +64,60 @@ def checkpoint_step(path) -> int:
   return int(tf.train.load_variable(path, STEP_KEY))
 
 
+# What a missing, partial or corrupt checkpoint file raises when read.
+READ_ERRORS = (tf.errors.OpError, IndexError, ValueError, OSError)
+
+
+def _listed_checkpoints(workdir):
+  """Every checkpoint the state files of `checkpoints/` and `checkpoints/steps/`
+  name, most training steps first; one whose step does not read comes first."""
+  paths = []
+  for d in (("checkpoints",), ("checkpoints", "steps")):
+    state = tf.train.get_checkpoint_state(os.path.join(workdir, *d))
+    paths += list(state.all_model_checkpoint_paths) if state else []
+
+  def steps(path):
+    try:
+      return checkpoint_step(path)
+    except READ_ERRORS:
+      return math.inf
+  return sorted(paths, key=steps, reverse=True)
+
+
+def read_error(path):
+  """Why checkpoint `path` does not read (every tensor is read, which checks
+  its checksum), or None."""
+  try:
+    reader = tf.train.load_checkpoint(path)
+    for name in reader.get_variable_to_shape_map():
+      reader.get_tensor(name)
+  except READ_ERRORS as e:
+    lines = (getattr(e, "message", None) or str(e) or type(e).__name__).splitlines()
+    partial = ": a partial file" if isinstance(e, IndexError) else ""
+    return lines[0].strip() + partial
+  return None
+
+
+def find_checkpoint(workdir):
+  """(path, skipped): the checkpoint with the most training steps that reads
+  completely, or None; skipped: [(path, reason)] of the newer ones that do not."""
+  skipped = []
+  for path in _listed_checkpoints(workdir):
+    reason = read_error(path)
+    if reason is None:
+      return path, skipped
+    skipped.append((path, reason))
+  return None, skipped
+
+
 def latest_checkpoint(workdir):
   """The checkpoint with the most training steps among `checkpoints/` and
-  `checkpoints/steps/`, or None."""
-  paths = [tf.train.latest_checkpoint(os.path.join(workdir, *d))
-           for d in (("checkpoints",), ("checkpoints", "steps"))]
-  paths = [p for p in paths if p]
-  if len(paths) < 2:
-    return paths[0] if paths else None
-  return max(paths, key=checkpoint_step)
+  `checkpoints/steps/` that reads completely (newer unreadable ones are logged
+  and passed over), or None."""
+  path, skipped = find_checkpoint(workdir)
+  for bad, reason in skipped:
+    logging.warning("Skipped checkpoint %s: it does not read (%s)", bad, reason)
+  return path
 
 
 def optimizer_iterations(model):
@@ -117,11 +166,15 @@ def _eval_batches(ds, spec, batch_size, seed, split=1):
 
 
 def load_data(dataset, seed, dataset_kwargs):
+  """The data set's splits; a setting that does not fit raises `ConfigError`,
+  missing or unusable data `DataError`."""
   if dataset not in available_datasets():
     raise ConfigError(f"train.dataset = {dataset!r} is unknown; available: "
                       f"{', '.join(available_datasets())}")
   try:
     return load_splits(dataset, seed=seed, **(dataset_kwargs or {}))
+  except UserError:
+    raise
   except (ValueError, TypeError) as e:
     raise ConfigError(f"train.dataset = {dataset!r} / train.dataset_kwargs = "
                       f"{dataset_kwargs!r}: {e}") from e
@@ -205,13 +258,27 @@ def _pipelines(splits, dist, strategy, batch_size, eval_batch_size, steps_per_ep
 
 
 def _restore(ckpt, workdir):
-  """Restores the newest checkpoint of `workdir` (workers read the chief's,
-  on a shared disk) into `ckpt`; returns its path or None."""
-  resumed = latest_checkpoint(workdir)
+  """Restores the newest checkpoint of `workdir` that reads (workers read the
+  chief's, on a shared disk) into `ckpt`, naming each newer one skipped;
+  returns its path or None."""
+  resumed, skipped = find_checkpoint(workdir)
+  for path, reason in skipped:
+    print(f"Skipped checkpoint {path}: it does not read ({reason})", flush=True)
+  if skipped and not resumed:
+    raise CheckpointError(
+        f"no checkpoint of {workdir} reads ({', '.join(p for p, _ in skipped)} are "
+        f"partial or corrupt); move {os.path.join(workdir, 'checkpoints')} aside to "
+        "train from scratch, or pass another --workdir")
   if resumed:
-    ckpt.restore(resumed).assert_existing_objects_matched()
+    try:
+      ckpt.restore(resumed).assert_existing_objects_matched()
+    except (AssertionError, ValueError) as e:
+      raise CheckpointError(
+          f"checkpoint {resumed} does not fit the model of this config ("
+          f"{str(e).strip().splitlines()[0]}); train with the config it was saved "
+          "with, or pass another --workdir") from e
     print(f"Resumed from {resumed} (epoch {int(ckpt.epoch.numpy())}), "
-          f"step {int(ckpt.step.numpy())}")
+          f"step {int(ckpt.step.numpy())}", flush=True)
   return resumed
 
 
@@ -319,8 +386,7 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   except ValueError as e:
     raise ConfigError(str(e)) from e
   chief = strategy_lib.is_chief(dist)
-  out = workdir if chief else tempfile.mkdtemp(prefix="tfflowgan_worker_")
-  os.makedirs(out, exist_ok=True)
+  out = make_workdir(workdir) if chief else tempfile.mkdtemp(prefix="tfflowgan_worker_")
 
   # Data, model, resume.
   keras.utils.set_random_seed(seed)

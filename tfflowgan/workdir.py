@@ -1,24 +1,55 @@
-"""A finished or interrupted `training.train` run, rebuilt from its workdir."""
+"""Workdirs: created and checked for writing, and a finished or interrupted
+`training.train` run rebuilt from one."""
 
 import os
+import tempfile
 
 import gin
-import tensorflow as tf
 
-from tfflowgan import config as config_lib
-from tfflowgan import training
+from tfflowgan.errors import CheckpointError, PathError
+
+
+def make_workdir(path, flag="--workdir"):
+  """Creates `path` (and its parents) if needed and checks that a file can be
+  written in it; else `PathError` naming it (as the script's `flag`). Returns
+  `path`."""
+  try:
+    os.makedirs(path, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path, prefix=".write_test"):
+      pass
+  except OSError as e:
+    why = "it is a file" if os.path.isfile(path) else e.strerror or str(e)
+    raise PathError(f"cannot write to {flag} {path!r} ({why}); pass a {flag} in a "
+                    "folder you can write to") from e
+  return path
+
+
+def latest_checkpoint(workdir):
+  """The newest checkpoint of `workdir` that reads (`training.latest_checkpoint`);
+  `CheckpointError` if there is none."""
+  from tfflowgan import training  # pylint: disable=g-import-not-at-top
+  path = training.latest_checkpoint(workdir)
+  if path is None:
+    raise CheckpointError(f"no checkpoint under {os.path.join(workdir, 'checkpoints')} "
+                          "reads: train first, or pass --checkpoint")
+  return path
 
 
 def restore_workdir(workdir, checkpoint=None):
   """(model, spec, info): rebuilds a `train` run from `workdir/config.gin`
   (gin state replaced) and restores its latest (or the given) checkpoint;
   every model variable must be found in it."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tfflowgan import config as config_lib  # pylint: disable=g-import-not-at-top
+  from tfflowgan import training  # pylint: disable=g-import-not-at-top
   config = os.path.join(workdir, "config.gin")
   if not os.path.isfile(config):
-    raise FileNotFoundError(f"{config} not found: is {workdir} a training workdir?")
-  checkpoint = checkpoint or training.latest_checkpoint(workdir)
-  if not checkpoint:
-    raise FileNotFoundError(f"no checkpoint under {os.path.join(workdir, 'checkpoints')}")
+    raise PathError(f"{config} not found: is {workdir} a training workdir (written by "
+                    "scripts/train.py)?")
+  if checkpoint:
+    check_checkpoint(checkpoint)
+  else:
+    checkpoint = latest_checkpoint(workdir)
   gin.clear_config()
   config_lib.parse([config])
   bindings = gin.get_bindings("train")
@@ -30,3 +61,20 @@ def restore_workdir(workdir, checkpoint=None):
   info = {"checkpoint": checkpoint, "dataset": bindings["dataset"],
           "step": training.checkpoint_step(checkpoint)}
   return model, splits.spec, info
+
+
+def check_checkpoint(path):
+  """Raises `CheckpointError` if checkpoint prefix `path` is missing or does not
+  read (partial or corrupt), naming it."""
+  from tfflowgan import training  # pylint: disable=g-import-not-at-top
+  if not os.path.isfile(path + ".index"):
+    folder = os.path.dirname(os.path.abspath(path))
+    found = sorted(f[:-len(".index")] for f in os.listdir(folder)
+                   if f.endswith(".index")) if os.path.isdir(folder) else []
+    hint = (f"checkpoints in {folder}: {', '.join(found)}" if found else
+            "give a checkpoint prefix such as WORKDIR/checkpoints/ckpt-10")
+    raise CheckpointError(f"checkpoint {path!r} not found (no {path}.index); {hint}")
+  reason = training.read_error(path)
+  if reason:
+    raise CheckpointError(f"checkpoint {path} does not read ({reason}); pass an "
+                          "older one with --checkpoint")

@@ -7,18 +7,23 @@ import tensorflow as tf
 
 from tfflowgan.data.registry import Splits
 from tfflowgan.data.spec import DataSpec
+from tfflowgan.errors import DataError
 
 
 def check_levels(images: np.ndarray, levels: int, what: str) -> np.ndarray:
-  """Validates integer images in [0, levels - 1] and returns them as int32."""
+  """Validates integer images in [0, levels - 1] and returns them as int32
+  (else `DataError`)."""
   images = np.asarray(images)
   if not np.issubdtype(images.dtype, np.integer):
     if not np.all(np.equal(np.mod(images, 1), 0)):
-      raise ValueError(f"{what}: expected integer levels, got dtype {images.dtype} "
-                       "with fractional values; quantize first")
+      raise DataError(f"{what}: expected integer levels, got dtype {images.dtype} "
+                      "with fractional values; quantize first (e.g. round(255 x) "
+                      "for values in [0, 1])")
   if images.size and (images.min() < 0 or images.max() > levels - 1):
-    raise ValueError(f"{what}: levels must lie in [0, {levels - 1}], got range "
-                     f"[{images.min()}, {images.max()}]")
+    raise DataError(f"{what}: levels must lie in [0, {levels - 1}], got range "
+                    f"[{images.min()}, {images.max()}]; rescale the images, or give "
+                    f"their number of levels (dataset 'images': 'levels': "
+                    f"{int(images.max()) + 1} in train.dataset_kwargs)")
   return images.astype(np.int32)
 
 
@@ -33,14 +38,15 @@ def splits_from_arrays(images: np.ndarray, spec: DataSpec, num_test: int,
   """
   images = check_levels(images, spec.levels, spec.name)
   if images.shape[1:] != tuple(spec.shape):
-    raise ValueError(f"{spec.name}: expected examples of shape {spec.shape}, got "
-                     f"{images.shape[1:]}")
+    raise DataError(f"{spec.name}: expected examples of shape {spec.shape}, got "
+                    f"{images.shape[1:]}")
   order = np.random.RandomState(split_seed).permutation(len(images))
   images = images[order]
   if test_images is None:
     if num_test + num_validation >= len(images):
-      raise ValueError(f"{spec.name}: {len(images)} examples cannot hold "
-                       f"{num_test} test + {num_validation} validation")
+      raise DataError(f"{spec.name}: {len(images)} examples cannot hold "
+                      f"{num_test} test + {num_validation} validation; add images "
+                      "or lower test_fraction / validation_fraction")
     test, images = images[:num_test], images[num_test:]
   else:
     test = check_levels(test_images, spec.levels, spec.name + " test")

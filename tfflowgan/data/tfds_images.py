@@ -10,14 +10,15 @@ loaders check that the data is prepared first and fail at once with
 instructions (`DataNotFoundError`) unless `download=True`.
 """
 
+import os
+
 import tensorflow as tf
 
 from tfflowgan.data.registry import Splits, register_dataset
 from tfflowgan.data.spec import DataSpec
+from tfflowgan.errors import DataNotFoundError
 
-
-class DataNotFoundError(FileNotFoundError):
-  """The requested TFDS data set is not prepared in `data_dir`."""
+OFFLINE = "'mnist5k' (5000 MNIST digits, 28x28), 'digits' (8x8), 'lfw' (25x25 faces)"
 
 
 def _tfds_mocked(tfds) -> bool:
@@ -26,25 +27,35 @@ def _tfds_mocked(tfds) -> bool:
   return getattr(fn, "__module__", "").startswith("tensorflow_datasets.testing")
 
 
+def not_prepared_message(name: str, data_dir=None) -> str:
+  """What to do when TFDS set `name` is not in `data_dir`: prepare it, point
+  `data_dir` at it, or use an offline data set."""
+  where = data_dir or os.environ.get("TFDS_DATA_DIR") or "~/tensorflow_datasets"
+  manual = (" (celeb_a may need a manual download into <data_dir>/downloads/manual, "
+            "see the TFDS celeb_a page)" if name == "celeb_a" else "")
+  return (f"TFDS dataset {name!r} is not prepared in {where}. Prepare it on a machine "
+          f"with internet (python -c \"import tensorflow_datasets as tfds; "
+          f"tfds.builder('{name}').download_and_prepare()\"){manual} and copy its "
+          f"'{name}' folder there, or bind train.dataset_kwargs = {{'data_dir': '/path'}} "
+          f"to where it lives ({{'download': True}} downloads it, with internet); offline "
+          f"data sets that need none of this: {OFFLINE}.")
+
+
 def tfds_builder(name: str, data_dir=None, download: bool = False):
   """A prepared TFDS builder, or a fast `DataNotFoundError` with instructions."""
-  import tensorflow_datasets as tfds
+  try:
+    import tensorflow_datasets as tfds
+  except ImportError as e:
+    raise DataNotFoundError(f"TFDS dataset {name!r} needs tensorflow_datasets "
+                            f"(pip install tensorflow-datasets); offline data sets: "
+                            f"{OFFLINE}.") from e
   builder = tfds.builder(name, data_dir=data_dir)
   if builder.is_prepared() or _tfds_mocked(tfds):
     return builder
   if download:
     builder.download_and_prepare()
     return builder
-  where = data_dir or "~/tensorflow_datasets (or $TFDS_DATA_DIR)"
-  raise DataNotFoundError(
-      f"TFDS dataset {name!r} is not prepared in {where}. Either prepare it on a "
-      f"machine with internet (`python -c \"import tensorflow_datasets as tfds; "
-      f"tfds.builder('{name}').download_and_prepare()\"`) and copy the "
-      f"'{name}' folder into the data_dir, or bind `data_dir` to where it lives "
-      f"(gin: train.dataset_kwargs = {{'data_dir': '/path'}}), or pass "
-      f"download=True on a machine with internet. For celeb_a, a manual "
-      f"download into <data_dir>/downloads/manual may be needed (see the TFDS "
-      f"celeb_a page). Offline data that needs none of this: 'digits', 'lfw', 'mnist5k'.")
+  raise DataNotFoundError(not_prepared_message(name, data_dir))
 
 
 def _images(builder, split: str, transform=None) -> tf.data.Dataset:

@@ -2,10 +2,12 @@
 
 Registered as `images`: `load_splits('images', path=..., levels=256)`. Images
 must all have one shape (or give `resize=(H, W)`); `.npz` files hold uint8 or
-integer arrays under `images` (or the first key), optional `test_images`.
+integer arrays under `images` (or the first key), optional `test_images`
+(a `.npy` file: the images). Unreadable or unusable data raises `DataError`.
 """
 
 import os
+import zipfile
 
 import numpy as np
 
@@ -53,6 +55,23 @@ def read_folder(path: str, resize=None, grayscale: bool = False,
   return np.stack(list(arrays.values()))
 
 
+def _read_npz(path: str):
+  """(images, test_images or None) from an `.npz` file (`images` or its first
+  key, optional `test_images`) or an `.npy` file (the images); else `DataError`."""
+  try:
+    loaded = np.load(path, allow_pickle=False)
+    if isinstance(loaded, np.ndarray):
+      return loaded, None
+    with loaded as f:
+      keys = list(f.keys())
+      images = f["images"] if "images" in keys else f[keys[0]]
+      test_images = f["test_images"] if "test_images" in keys else None
+  except (OSError, ValueError, EOFError, IndexError, zipfile.BadZipFile) as e:
+    raise DataError(f"dataset 'images': {path} is not a readable .npz/.npy array "
+                    f"file ({e}); save the images with np.savez(path, images=...)") from e
+  return images, test_images
+
+
 @register_dataset("images")
 def load_user_images(seed: int = 0, path: str = "", levels: int = 256,
                      resize=None, grayscale: bool = False,
@@ -62,23 +81,21 @@ def load_user_images(seed: int = 0, path: str = "", levels: int = 256,
   if not path:
     raise ValueError("dataset 'images' needs path=<folder of PNG/JPEG or .npz file>")
   if not os.path.exists(path):
-    raise FileNotFoundError(f"dataset 'images': {path!r} does not exist")
+    raise DataNotFoundError(f"dataset 'images': {path!r} does not exist; bind "
+                            "train.dataset_kwargs = {'path': <folder or .npz file>}")
   test_images = None
   if os.path.isdir(path):
     images = read_folder(path, resize=resize, grayscale=grayscale,
                          skip_bad=skip_bad)
   else:
-    with np.load(path) as f:
-      keys = list(f.keys())
-      images = f["images"] if "images" in keys else f[keys[0]]
-      test_images = f["test_images"] if "test_images" in keys else None
+    images, test_images = _read_npz(path)
     if images.ndim == 3:
       images = images[..., None]
       if test_images is not None:
         test_images = test_images[..., None]
   if images.ndim != 4:
-    raise ValueError(f"dataset 'images': expected [N, H, W, C] images, got shape "
-                     f"{images.shape}")
+    raise DataError(f"dataset 'images': {path}: expected [N, H, W, C] images, got "
+                    f"shape {images.shape}")
   n = len(images)
   spec = DataSpec(os.path.basename(os.path.normpath(path)), images.shape[1:], levels)
   return splits_from_arrays(images, spec, num_test=int(n * test_fraction),
