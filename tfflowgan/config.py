@@ -5,7 +5,7 @@ import os
 import gin
 
 from tfflowgan.errors import ConfigError  # noqa: F401  (raised here, caught by scripts)
-from tfflowgan.workdir import make_workdir
+from tfflowgan.paths import make_workdir
 
 
 def error_message(error) -> str:

@@ -37,7 +37,7 @@ from tfflowgan import strategy as strategy_lib
 from tfflowgan.errors import CheckpointError, ConfigError, UserError
 from tfflowgan.data import available_datasets, load_splits, make_batches
 from tfflowgan.evaluation import final
-from tfflowgan.workdir import make_workdir
+from tfflowgan.paths import make_workdir
 
 
 def _jsonable(value):

@@ -1,27 +1,12 @@
-"""Workdirs: created and checked for writing, and a finished or interrupted
-`training.train` run rebuilt from one."""
+"""A finished or interrupted `training.train` run rebuilt from its workdir
+(`paths.make_workdir` creates and checks workdirs)."""
 
 import os
-import tempfile
 
 import gin
 
 from tfflowgan.errors import CheckpointError, PathError
-
-
-def make_workdir(path, flag="--workdir"):
-  """Creates `path` (and its parents) if needed and checks that a file can be
-  written in it; else `PathError` naming it (as the script's `flag`). Returns
-  `path`."""
-  try:
-    os.makedirs(path, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path, prefix=".write_test"):
-      pass
-  except OSError as e:
-    why = "it is a file" if os.path.isfile(path) else e.strerror or str(e)
-    raise PathError(f"cannot write to {flag} {path!r} ({why}); pass a {flag} in a "
-                    "folder you can write to") from e
-  return path
+from tfflowgan.paths import make_workdir  # noqa: F401  (re-exported)
 
 
 def latest_checkpoint(workdir):
