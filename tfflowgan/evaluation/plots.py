@@ -78,18 +78,25 @@ def save_scatter_2d(points, path: str, reference=None, title: str = "") -> str:
 
 
 def save_histogram(values_by_name: Dict[str, np.ndarray], path: str,
-                   xlabel: str, bins: int = 50, log_y: bool = False) -> str:
-  """Overlaid histograms; non-finite values are left out and counted in the legend."""
+                   xlabel: str, bins: int = 50, log_y: bool = False,
+                   density: bool = False, title: str = "") -> str:
+  """Overlaid histograms on shared bins (`bins` edges over every finite value);
+  non-finite values are left out and counted in the legend. density: each
+  histogram integrates to 1 (sets of different sizes compare by shape)."""
+  values = {k: np.asarray(v, np.float64).ravel() for k, v in values_by_name.items()}
+  finite = np.concatenate([v[np.isfinite(v)] for v in values.values()] + [np.zeros(0)])
+  edges = np.histogram_bin_edges(finite, bins)
   fig, ax = plt.subplots(figsize=(6, 4))
-  for name, v in values_by_name.items():
-    v = np.asarray(v, np.float64).ravel()
+  for name, v in values.items():
     fin = np.isfinite(v)
     label = name if fin.all() else f"{name} ({(~fin).sum()} non-finite not shown)"
-    ax.hist(v[fin], bins=bins, alpha=0.5, label=label)
+    ax.hist(v[fin], bins=edges, alpha=0.5, label=label, density=density)
   ax.set_xlabel(xlabel)
-  ax.set_ylabel("count")
+  ax.set_ylabel("density" if density else "count")
   if log_y:
     ax.set_yscale("log")
+  if title:
+    ax.set_title(title, fontsize=10)
   ax.legend()
   return save_figure(fig, path)
 
@@ -110,3 +117,56 @@ def save_curve_with_errorbars(x, mean, std, path: str, xlabel: str = "",
   if label:
     ax.legend()
   return save_figure(fig, path)
+
+
+def _nhwc(images) -> np.ndarray:
+  """[N, H, W(, C)] images as float32 [N, H, W, C] clipped to [0, 1]."""
+  x = np.clip(np.asarray(images, np.float32), 0, 1)
+  return x[..., None] if x.ndim == 3 else x
+
+
+LABEL_HEIGHT = 14  # pixels of the text strip above each image of a labelled grid
+TITLE_HEIGHT = 18  # pixels of the title strip on top of a labelled grid
+DPI = 100
+
+
+def labelled_grid(images, nrow: int, pad: int = 1, min_size: int = MIN_SIDE,
+                  title: bool = False) -> np.ndarray:
+  """`image_grid` of images with a white strip of LABEL_HEIGHT pixels above
+  each (upscaled, H' x W'), and a white title strip of TITLE_HEIGHT on top if
+  title: [TITLE_HEIGHT + rows*(LABEL_HEIGHT+H'+pad)+pad, nrow*(W'+pad)+pad, C]."""
+  x = upscale(_nhwc(images), min_size)
+  strips = np.ones(x.shape[:1] + (LABEL_HEIGHT,) + x.shape[2:], np.float32)
+  grid = image_grid(np.concatenate([strips, x], axis=1), nrow, pad, min_size=1)
+  if title:
+    grid = np.concatenate([np.ones((TITLE_HEIGHT,) + grid.shape[1:], np.float32), grid])
+  return grid
+
+
+def save_labelled_image_grid(images, labels, path: str, nrow: int = 8, pad: int = 1,
+                             min_size: int = MIN_SIDE, title: str = "",
+                             fontsize: float = 7.0) -> str:
+  """Writes `labelled_grid` as an 8-bit PNG, one file pixel per grid pixel
+  (image values round(255 v), as `save_image_grid`), each label centred in
+  the strip above its image, the title in the top strip."""
+  x = upscale(_nhwc(images), min_size)
+  h, w = x.shape[1:3]
+  grid = labelled_grid(x, nrow, pad, min_size=1, title=bool(title))
+  if grid.shape[-1] == 1:
+    grid = np.repeat(grid, 3, axis=-1)
+  height, width = grid.shape[:2]
+  fig = plt.figure(figsize=(width / DPI, height / DPI), dpi=DPI)
+  fig.figimage(np.round(grid * 255).astype(np.uint8), 0, 0, origin="upper")
+  top = TITLE_HEIGHT if title else 0
+  for i, label in enumerate(labels):
+    r, k = divmod(i, nrow)
+    cx = pad + k * (w + pad) + w / 2
+    cy = top + pad + r * (LABEL_HEIGHT + h + pad) + LABEL_HEIGHT / 2
+    fig.text(cx / width, 1 - cy / height, label, ha="center", va="center",
+             fontsize=fontsize)
+  if title:
+    fig.text(0.5, 1 - TITLE_HEIGHT / 2 / height, title, ha="center", va="center",
+             fontsize=fontsize + 1)
+  fig.savefig(path, dpi=DPI)
+  plt.close(fig)
+  return path

@@ -18,12 +18,17 @@ with its reason under `skipped`, one that fails under `errors`):
   (Danihelka Sec. 3.5).
 - latent: statistics of inferred z, partial reconstructions (Danihelka 3.3-3.4).
 - oneway: log zeta vs number of samples, discriminator log-density histograms
-  on train and test, 2D modes / % high quality (Ben-Dov et al., Fig. 1-3, Tab. 1).
+  on train and test with their KS statistic and mean difference, 2D modes /
+  % high quality; on images generated samples sorted by D, latent
+  interpolations and noise variations (Ben-Dov et al., Fig. 1-4, 7, 8, Tab. 1;
+  `oneway_figures`).
+
+Generated images scored (`Context.generated`) are written as integer levels
+to `eval/samples.npz` (array `samples`).
 """
 
 import dataclasses
 import json
-import math
 import os
 import time
 import traceback
@@ -32,16 +37,17 @@ from typing import Callable, Dict, Optional, Sequence
 import numpy as np
 import tensorflow as tf
 
-from tfflowgan.data import make_batches, toy2d
+from tfflowgan.data import make_batches, quantize, toy2d
 from tfflowgan.evaluation import (feature_nets, independent_critic, jacobian, latent,
-                                  likelihood, modes2d, partition, parzen, plots, report,
-                                  sample_quality, summaries)
+                                  likelihood, modes2d, oneway_figures, partition, parzen,
+                                  plots, report, sample_quality, summaries)
 from tfflowgan.generators.flow import prior
 
 STAGES = ("likelihood", "parzen", "jacobian", "sample_quality", "independent_critic",
           "latent", "oneway")
 SPLITS = ("train", "validation", "test")
 DEFAULT_CLASSIFIER = os.path.join("runs", "_classifier", "digits.keras")
+GENERATED_FILE = "samples.npz"  # in eval/: the generated images scored, integer levels
 
 
 class Skip(Exception):
@@ -80,6 +86,7 @@ class Context:
     os.makedirs(self.fig_dir, exist_ok=True)
     self.results: Dict[str, dict] = {}
     self._samples: Dict[str, np.ndarray] = {}
+    self.generated_file: Optional[str] = None
     # Dequantized once with fixed seeds: every stage sees the same numbers.
     self.data = {}
     for i, name in enumerate(SPLITS):
@@ -105,8 +112,23 @@ class Context:
     return self._samples[key]
 
   def generated(self) -> np.ndarray:
-    """The held-out generated set shared by sample quality and critic evaluation."""
-    return self.samples("eval", self.cfg.num_samples, 1000)
+    """The held-out generated set shared by sample quality and critic evaluation;
+    images are also written as integer levels to `eval/samples.npz` (`save_levels`)."""
+    first = "eval" not in self._samples
+    x = self.samples("eval", self.cfg.num_samples, 1000)
+    if first and self.spec.is_image and self.spec.is_discrete:
+      self.generated_file = save_levels(self.fig(GENERATED_FILE), x, self.spec.levels)
+    return x
+
+
+def save_levels(path: str, x: np.ndarray, levels: int) -> str:
+  """Writes images x in [0, 1] as integer levels k = clip(floor(x L), 0, L - 1)
+  (`data.quantize`, the inverse of the dequantization (k + u) / L) to `path`,
+  array `samples`, uint8 for L <= 256; returns path."""
+  dtype = np.uint8 if levels <= 256 else np.uint16 if levels <= 2 ** 16 else np.int32
+  k = quantize(x, levels).numpy().astype(dtype)
+  np.savez(path, samples=k, levels=np.int32(levels))
+  return path
 
 
 def _tf_fn(fn):
@@ -309,18 +331,24 @@ def stage_oneway(ctx: Context) -> dict:
   curves = {k: partition.log_zeta_curve(f, p, sizes, cfg.oneway_repeats, 1000)
             for k, p in proposals.items()}
   out = {"stored_log_zeta": float(model.log_zeta.numpy()),
-         "log_zeta_curves": {k: {kk: v.tolist() for kk, v in c.items() if kk != "values"}
+         "log_zeta_curves": {k: {kk: v.tolist() for kk, v in c.items()}
                              for k, c in curves.items()}}
-  figs = [partition.save_log_zeta_curves(ctx.fig("log_zeta_vs_samples.png"), curves,
-                                         title=spec.name)]
+  figs = [partition.save_log_zeta_curves(
+      ctx.fig("log_zeta_vs_samples.png"), curves,
+      title=f"{spec.name}: mean +- std of {cfg.oneway_repeats} estimates per S")]
   e = {k: np.concatenate([f(x[i:i + 1000]) for i in range(0, len(x), 1000)])
        for k, x in (("train", ctx.data["train"]), ("test", ctx.data["test"]))}
   out["discriminator_log_density"] = {k: summaries.stats(v) for k, v in e.items()}
-  pooled = math.sqrt(0.5 * (e["train"].var() + e["test"].var())) or 1.0
-  out["discriminator_train_minus_test_in_std"] = float(
-      (e["train"].mean() - e["test"].mean()) / pooled)
+  overlap = out["discriminator_train_vs_test"] = oneway_figures.train_test_overlap(
+      e["train"], e["test"])
   figs.append(plots.save_histogram(e, ctx.fig("discriminator_histogram.png"),
-                                   "D(x)/w (unnormalized log-density)"))
+                                   "D(x)/w (unnormalized log-density)", density=True,
+                                   title=oneway_figures.overlap_title(overlap)))
+  if spec.is_image:  # Fig. 4, 7, 8
+    images = oneway_figures.save_image_figures(model.generator, f, ctx.generated(), ctx.fig,
+                                               cfg.seed)
+    figs.extend(images.pop("figures"))
+    out["image_figures"] = images
   if is_mixture:
     pts = model.sample(modes2d.NUM_EVAL_POINTS, seed=tf.constant([cfg.seed, 5]))
     out["modes2d"] = modes2d.mixture_metrics(spec.name, pts)
@@ -369,6 +397,10 @@ def run_suite(model, splits, out_dir: str, cfg: Optional[SuiteConfig] = None,
     result["seconds"][name] = time.time() - t
     log(f"[evaluate] {name:<20s} {status} ({result['seconds'][name]:.1f} s)")
   result["seconds"]["total"] = time.time() - start
+  if ctx.generated_file:
+    result["generated_samples"] = {"path": ctx.generated_file,
+                                   "count": int(len(ctx.generated())),
+                                   "levels": ctx.spec.levels}
   result["summary"] = report.summarize(result)
   result = summaries.jsonable(result)
   with open(os.path.join(out_dir, "eval.json"), "w") as fh:
