@@ -1,8 +1,10 @@
 """Keras callbacks of the training runner: step counter and checkpoints,
-samples, per-step TensorBoard scalars, non-finite guard."""
+samples, FID during training, per-step TensorBoard scalars, non-finite guard."""
 
+import json
 import math
 import os
+import types
 
 import keras
 import numpy as np
@@ -141,6 +143,80 @@ class SampleImages(keras.callbacks.Callback):
       step = int(self.step_var.numpy())
       if step % self.every_steps == 0:
         self._save(f"step_{step:07d}.png", "samples_by_step", step)
+
+
+FID_HISTORY = "fid_history.json"
+
+
+class FIDHistory(keras.callbacks.Callback):
+  """Every `every` epochs: the FID (Heusel et al. 2017) of `num_samples`
+  samples (the same seed each time) against the `reference` images, on
+  `features` (images -> activations [N, F]); logged as `fid` (history,
+  TensorBoard) on those epochs and written with the epoch and global step to
+  `workdir/fid_history.json`, FID over training as in Ben-Dov et al.'s Fig. 6
+  (`scripts/plot_fid_curves.py`). A resumed run keeps the epochs already there.
+
+  reference: images [N, H, W, C] or a dataset of such batches."""
+
+  def __init__(self, workdir, reference, features, every, num_samples=500, seed=4321,
+               step_var=None, description=""):
+    super().__init__()
+    self.path = os.path.join(workdir, FID_HISTORY)
+    self.reference, self.features, self.every = reference, features, int(every)
+    self.num_samples, self.seed, self.step_var = int(num_samples), seed, step_var
+    self.description = description
+    self.reference_acts, self.entries = None, []
+
+  def on_train_begin(self, logs=None):
+    from tfflowgan.evaluation import sample_quality  # pylint: disable=g-import-not-at-top
+    self._fid = sample_quality.frechet_distance
+    if self.reference_acts is None:
+      x = self.reference
+      if not isinstance(x, np.ndarray):
+        x = np.concatenate([np.asarray(b) for b in x])
+      self.reference_acts = np.asarray(self.features(x))
+    if os.path.isfile(self.path):
+      with open(self.path) as f:
+        self.entries = json.load(f)["history"]
+
+  def on_epoch_end(self, epoch, logs=None):
+    if (epoch + 1) % self.every:
+      return
+    samples = np.asarray(self.model.sample(self.num_samples, seed=tf.constant([self.seed, 0])))
+    fid = self._fid(np.asarray(self.features(samples)), self.reference_acts)
+    if logs is not None:
+      logs["fid"] = fid
+    step = int(self.step_var.numpy()) if self.step_var is not None else None
+    self.entries = [e for e in self.entries if e["epoch"] != epoch + 1]
+    self.entries.append({"epoch": epoch + 1, "step": step, "fid": fid})
+    record = {"features": self.description, "num_samples": self.num_samples,
+              "num_reference": int(len(self.reference_acts)), "every_epochs": self.every,
+              "history": sorted(self.entries, key=lambda e: e["epoch"])}
+    tmp = f"{self.path}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
+      json.dump(record, f, indent=2)
+    os.replace(tmp, self.path)
+
+
+def fid_history(workdir, spec, validation, every, num_samples, step_var=None):
+  """`FIDHistory` against the validation images on the evaluation suite's FID
+  features (digits: the library's classifier, trained and cached at
+  runs/_classifier/digits.keras on first use; other images: InceptionV3 from
+  local weights); `ConfigError` if a setting does not fit or there are none."""
+  from tfflowgan.errors import ConfigError  # pylint: disable=g-import-not-at-top
+  from tfflowgan.evaluation import suite  # pylint: disable=g-import-not-at-top
+  if not isinstance(every, int) or every < 0:
+    raise ConfigError(f"train.fid_every_epochs must be an integer >= 0, got {every!r}")
+  if not isinstance(num_samples, int) or num_samples < 2:
+    raise ConfigError(f"train.fid_samples must be an integer >= 2, got {num_samples!r}")
+  try:
+    net, _, description = suite._feature_net(  # pylint: disable=protected-access
+        types.SimpleNamespace(cfg=suite.SuiteConfig(), spec=spec))
+  except suite.Skip as e:
+    raise ConfigError(f"train.fid_every_epochs = {every} needs FID features for "
+                      f"{spec.name!r}: {e} (train.fid_every_epochs = 0 trains without)") from e
+  return FIDHistory(workdir, validation, lambda x: net(x)[0], every, num_samples,
+                    step_var=step_var, description=description)
 
 
 def _grid_columns(num):

@@ -10,7 +10,9 @@ Flows (`FlowMLE`, `FlowGAN`: a model whose `.generator` is a `FlowGenerator`):
 One-way flows (`OneWayFlowGAN`):
   log_density(images or values)             -> log_density[, log_prob, bits_per_dim], log_zeta
   sample(num_samples, seed)                 -> [images,] values, log_density[, bits_per_dim]
-Both: metadata() -> shape, levels (0: continuous data), num_dims; the first
+Models without a likelihood (`likelihood_kind` 'none', e.g. `WGANGP`):
+  sample(num_samples, seed)                 -> [images,] values
+All: metadata() -> shape, levels (0: continuous data), num_dims; the first
 signature is also `serving_default`.
 
 Images are integer levels k (uint8, [batch, *shape], k < L). `log_prob` is in
@@ -164,8 +166,30 @@ class OneWayServing(_Serving):
     return self.outputs(x, standard_normal_log_prob(u) - logdet)
 
 
+class SampleServing(_Serving):
+  """Endpoints of a generator without a density: samples only."""
+
+  def __init__(self, generator, spec):
+    super().__init__(spec)
+    self.generator = generator
+
+  def signatures(self):
+    return {"sample": [_n_spec(), _seed_spec()], "metadata": []}
+
+  def sample(self, num_samples, seed):
+    n = validation.check_count(num_samples, "num_samples", 0, MAX_SAMPLES)
+    x = self.generator.sample(n, seed=validation.check_seed(seed))
+    out = {"values": x}
+    if self.levels:
+      out["images"] = tf.cast(quantize(x, self.levels), tf.uint8)
+    return out
+
+
 def serving_module(model, spec) -> _Serving:
-  """The endpoints of a trained model (flow or one-way flow)."""
+  """The endpoints of a trained model (flow, one-way flow, or a generator
+  without a likelihood)."""
+  if model.likelihood_kind == "none":
+    return SampleServing(model.generator, spec)
   if model.flow is not None:
     return FlowServing(model.flow, spec)
   if model.energy is not None:

@@ -41,6 +41,8 @@ from tfflowgan.paths import make_workdir
 
 
 def _jsonable(value):
+  if isinstance(value, str):  # e.g. log_zeta_logdet
+    return value
   value = np.asarray(value)
   if value.ndim == 0:
     v = float(value)
@@ -283,17 +285,21 @@ def _restore(ckpt, workdir):
 
 
 def _callbacks(out, spec, ckpt, keep, steps_per_epoch, num_samples, sample_every_epochs,
-               checkpoint_every_steps, sample_every_steps, log_every_steps):
+               checkpoint_every_steps, sample_every_steps, log_every_steps, val_ds,
+               fid_every_epochs, fid_samples):
   manager = tf.train.CheckpointManager(ckpt, os.path.join(out, "checkpoints"),
                                        max_to_keep=keep)
   step_manager = None
   if checkpoint_every_steps:
     step_manager = tf.train.CheckpointManager(
         ckpt, os.path.join(out, "checkpoints", "steps"), max_to_keep=keep)
+  fid = [cb.fid_history(out, spec, val_ds, fid_every_epochs, fid_samples, ckpt.step)
+         ] if fid_every_epochs else []  # before TensorBoard and CSVLogger: they log its value
   callbacks = [
       cb.NonFiniteGuard(lambda: latest_checkpoint(out), steps_per_epoch, ckpt.step),
       cb.StepCounter(ckpt.step, step_manager, checkpoint_every_steps, steps_per_epoch),
       cb.CheckpointEachEpoch(manager, ckpt.epoch),
+      *fid,
       keras.callbacks.TensorBoard(os.path.join(out, "tb"), update_freq="epoch"),
       keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
       cb.SampleImages(out, spec, num_samples, sample_every_epochs,
@@ -367,7 +373,7 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
           strategy="default", dataset_kwargs=None, num_samples=64,
           sample_every_epochs=1, keep_checkpoints=3, verbose=None,
           checkpoint_every_steps=None, sample_every_steps=None, log_every_steps=None,
-          steps_per_execution=1):
+          steps_per_execution=1, fid_every_epochs=0, fid_samples=500):
   """Trains `model_builder(spec)` on `dataset` and writes results to `workdir`.
 
   Returns the metrics dict also written to `workdir/metrics.json` (with
@@ -377,6 +383,8 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   log_every_steps: also checkpoint, draw samples, write TensorBoard scalars
   every N global steps. steps_per_execution: train steps per compiled call
   (fewer host round trips for small models; step counts stay exact).
+  fid_every_epochs: FID of `fid_samples` samples against the validation set
+  every N epochs, in `fid_history.json` (`callbacks.FIDHistory`; 0: off).
   Multi-worker: only the chief writes to `workdir`.
   """
   if verbose is None:  # a progress bar on a terminal, one line per epoch in logs
@@ -406,7 +414,7 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   # Fit.
   callbacks = _callbacks(out, spec, ckpt, keep_checkpoints, steps_per_epoch, num_samples,
                          sample_every_epochs, checkpoint_every_steps, sample_every_steps,
-                         log_every_steps)
+                         log_every_steps, val_ds, fid_every_epochs, fid_samples)
   start, step0 = time.time(), int(ckpt.step.numpy())
   phases = _phases(step0, int(ckpt.epoch.numpy()), epochs, steps_per_epoch)
   history = _fit(model, train_batches, phases, step0, seed, resumed, val_ds, callbacks,

@@ -5,8 +5,8 @@ to `metrics.json`), chosen by what the model offers (`objectives.base`):
   test NLL under P_D; on the 2D mixtures also modes / % high quality of 2,500
   samples (VEEGAN's metric), the same for P_D itself, and log zeta and the
   test NLL with zeta by quadrature, a check of the importance-sampled one;
-- models with critics: each critic's W_hat(test, G) (Danihelka eq. 8), the
-  generator's median bits/dim of its own samples (Danihelka 3.2), and with
+- models with critics: each critic's W_hat(test, G) (Danihelka eq. 8), a
+  flow generator's median bits/dim of its own samples (Danihelka 3.2), and with
   `heldout_critic_steps` a fresh critic's held-out W_hat;
 - models with an importance-weighted bound: that bound and the
   reconstruction error.
@@ -69,7 +69,7 @@ def critic_metrics(model, test_batches, seed=1234, min_samples=2000, chunk=500) 
             for k, f in model.critic_scores(seed).items()}
   if not scores:
     return {}
-  draw = _flow_sampler(model)
+  draw = _sampler(model)
   real = {k: np.concatenate([f(x).numpy() for x in test_batches]) for k, f in scores.items()}
   num = max(len(next(iter(real.values()))), int(min_samples))
   fake, sample_bpd = {k: [] for k in scores}, []
@@ -77,18 +77,22 @@ def critic_metrics(model, test_batches, seed=1234, min_samples=2000, chunk=500) 
     x_g, log_pg = draw(min(chunk, num - start), tf.constant([seed, i]))
     for k, f in scores.items():
       fake[k].append(f(x_g).numpy())
-    sample_bpd.append(bits_per_dim(log_pg, model.spec.num_dims, model.spec.levels).numpy())
+    if log_pg is not None:
+      sample_bpd.append(bits_per_dim(log_pg, model.spec.num_dims, model.spec.levels).numpy())
   out = {f"test_{k}": float(real[k].mean() - np.concatenate(fake[k]).mean()) for k in scores}
-  out["sample_bits_per_dim_median"] = float(np.median(np.concatenate(sample_bpd)))
+  if sample_bpd:
+    out["sample_bits_per_dim_median"] = float(np.median(np.concatenate(sample_bpd)))
   if getattr(model, "heldout_critic_steps", 0) > 0:
     x_test = np.concatenate([np.asarray(x) for x in test_batches])
     out["test_heldout_wasserstein"] = heldout_wasserstein(model, x_test, draw, seed)
   return out
 
 
-def _flow_sampler(model):
-  """(n, seed) -> (x_g, log p(x_g)), compiled; log p of each sample from its
-  own z (no round trip through f)."""
+def _sampler(model):
+  """(n, seed) -> (x_g, log p(x_g)), compiled for a flow (log p of each sample
+  from its own z, no round trip through f); log p None without a flow."""
+  if model.flow is None:
+    return lambda n, seed: (tf.constant(model.sample(n, seed=seed)), None)
   return tf.function(
       lambda n, seed: model.flow.distribution.experimental_sample_and_log_prob(n, seed=seed),
       reduce_retracing=True)

@@ -138,6 +138,8 @@ def _tf_fn(fn):
 # Stages.
 def stage_likelihood(ctx: Context) -> dict:
   kind = ctx.model.likelihood_kind
+  if kind == "none":
+    raise Skip(f"{type(ctx.model).__name__} has no likelihood (likelihood_kind 'none')")
   log_prob = _tf_fn(ctx.model.log_prob)
   reports = {name: likelihood.evaluate_log_likelihood(log_prob, x, ctx.spec, ctx.cfg.batch_size)
              for name, x in ctx.data.items()}

@@ -2,4 +2,4 @@
 
 from tfflowgan.objectives.common import adam
 from tfflowgan.objectives.mle import FlowMLE, flow_mle
-from tfflowgan.objectives import avade, flowgan, oneway  # noqa: F401  (gin builders)
+from tfflowgan.objectives import avade, flowgan, oneway, wgan_gp  # noqa: F401  (gin builders)

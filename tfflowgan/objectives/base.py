@@ -2,7 +2,9 @@
 
 A `GenerativeModel` is a Keras model with a custom `train_step` and:
 - `likelihood_kind`: 'exact' (flows), 'estimate' (importance-sampled
-  normalizer) or 'bound' (a variational bound);
+  normalizer), 'bound' (a variational bound) or 'none' (a generator without
+  a density, such as WGAN-GP's: `log_prob` raises `NoLikelihoodError`, and
+  evaluation and export skip what needs a likelihood);
 - `log_prob(x)`: log-density of x on [0, 1]^D for images (raw values for flat
   data), nats, one value per example; `data.units` turns it into the
   discrete-data space (bits/dim);
@@ -25,6 +27,10 @@ test for them, never for a class):
 import keras
 
 from tfflowgan.objectives.common import mean_metrics
+
+
+class NoLikelihoodError(NotImplementedError):
+  """`log_prob` of a model whose `likelihood_kind` is 'none'."""
 
 
 class GenerativeModel(keras.Model):
