@@ -6,8 +6,8 @@ one-sample estimate n log||J v|| (`log_abs_det_jvp`, eq. 8 with one direction;
 eq. 9 up to the factor n); after every update the exact mean log|det J|
 (`log_abs_det_exact`, slogdet of the full Jacobian) is measured on a fixed
 evaluation batch. The success rate is the share of updates that raised it.
-Ascent on the exact log-det (eq. 6) is the reference: how often the same
-updates raise it when the objective carries no estimation noise.
+Ascent on the exact log-det (eq. 6) is the reference: how often updates on
+an objective with no estimation noise raise it.
 
 Networks (App. B: "a random order of linear, convolution, LeakyReLU or
 batch-norm layers"): each of `depth` layers is drawn uniformly from
@@ -37,7 +37,6 @@ LAYER_KINDS = ("linear", "conv", "leaky_relu", "batch_norm")
 LEAKY_SLOPE = 0.2
 BATCH_NORM_EPSILON = 1e-3
 LEARNING_RATE = 5e-4  # App. B (and App. C.2's generator rate, Adam)
-PAPER_SUCCESS_RATE = 0.85  # App. B: "in all cases the success rate is above 85%"
 OBJECTIVES = {"one_sample": log_abs_det_jvp,  # eq. 9: the experiment
               "exact": log_abs_det_exact}     # eq. 6: the reference it approximates
 
