@@ -97,13 +97,19 @@ def stratified_split_indices(labels: np.ndarray, num_test: int, num_validation: 
   return tuple(rng.permutation(np.concatenate(p)) for p in parts)
 
 
+def mnist5k_labelled_splits(split_seed: int = 0):
+  """((images, labels) of train, of validation, of test): `load_mnist5k`'s split
+  (50 test, 50 validation, 400 train per class), images int32 in 0..255."""
+  images, labels = mnist5k_arrays()
+  indices = stratified_split_indices(labels, num_test=50, num_validation=50,
+                                     split_seed=split_seed)
+  return tuple((images[i], labels[i]) for i in indices)
+
+
 @register_dataset("mnist5k")
 def load_mnist5k(seed: int = 0, split_seed: int = 0):
   del seed  # Splits are fixed by split_seed alone.
-  images, labels = mnist5k_arrays()
-  train, validation, test = stratified_split_indices(labels, num_test=50,
-                                                     num_validation=50,
-                                                     split_seed=split_seed)
+  train, validation, test = mnist5k_labelled_splits(split_seed)
   make = tf.data.Dataset.from_tensor_slices
-  return Splits(make(images[train]), make(images[validation]), make(images[test]),
+  return Splits(make(train[0]), make(validation[0]), make(test[0]),
                 DataSpec("mnist5k", (28, 28, 1), levels=256))

@@ -4,8 +4,9 @@
   FID/KID, 1000 ImageNet logits for the Inception score). Weights are read from
   a local file or the Keras cache and never downloaded (no internet here).
 - `ClassifierFeatureNet`: a small CNN the library trains on labelled data
-  (sklearn digits, MNIST); Flow-GAN's MODE score needs such a classifier and the
-  official code shipped none for MNIST (see shared/REFERENCE_SETTINGS.md).
+  (sklearn digits, mnist5k, MNIST); Flow-GAN's MODE score needs such a classifier
+  and the official code shipped none for MNIST (see shared/REFERENCE_SETTINGS.md).
+  `LABELLED_SPLITS` gives the labelled (train, test) arrays of the offline sets.
 Both are callables `net(images[N, H, W, C]) -> (activations, logits)` as numpy.
 """
 
@@ -160,3 +161,19 @@ def load_digits_split(seed: int = 0, num_train: int = 1500):
   x = (d.images[perm] / 16.0).astype(np.float32)[..., None]
   y = d.target[perm].astype(np.int32)
   return x[:num_train], y[:num_train], x[num_train:], y[num_train:]
+
+
+def load_mnist5k_split(split_seed: int = 0):
+  """mnist5k as [N, 28, 28, 1] in [0,1] (levels / 255), `load_mnist5k`'s split.
+
+  Returns (x_train, y_train, x_test, y_test): its 4000 training and 500 test
+  images (`offline.mnist5k_labelled_splits`); validation is left out.
+  """
+  from tfflowgan.data.offline import mnist5k_labelled_splits  # pylint: disable=g-import-not-at-top
+  (x_tr, y_tr), _, (x_te, y_te) = mnist5k_labelled_splits(split_seed)
+  scale = lambda x: (x / 255.0).astype(np.float32)
+  return scale(x_tr), y_tr.astype(np.int32), scale(x_te), y_te.astype(np.int32)
+
+
+# Data set name -> fn(seed) -> (x_train, y_train, x_test, y_test), images in [0,1].
+LABELLED_SPLITS = {"digits": load_digits_split, "mnist5k": load_mnist5k_split}

@@ -12,8 +12,9 @@ with its reason under `skipped`, one that fails under `errors`):
 - jacobian: singular values, condition number, log|det|, numerical rank of the
   generator's Jacobian at prior samples (Flow-GAN; Danihelka Fig. 17).
 - sample_quality: FID / KID, precision / recall (Kynkaanniemi et al. 2019) and
-  density / coverage (Naeem et al. 2020) on classifier (digits) or InceptionV3
-  features, Inception and MODE scores, also for Parzen samples per sigma (Flow-GAN).
+  density / coverage (Naeem et al. 2020) on classifier (digits, mnist5k) or
+  InceptionV3 features, Inception and MODE scores, also for Parzen samples per
+  sigma (Flow-GAN).
 - independent_critic: a fresh critic's W_hat on train/validation/test
   (Danihelka Sec. 3.5).
 - latent: statistics of inferred z, partial reconstructions (Danihelka 3.3-3.4).
@@ -47,6 +48,7 @@ STAGES = ("likelihood", "parzen", "jacobian", "sample_quality", "independent_cri
           "latent", "oneway")
 SPLITS = ("train", "validation", "test")
 DEFAULT_CLASSIFIER = os.path.join("runs", "_classifier", "digits.keras")
+MNIST5K_CLASSIFIER = os.path.join("runs", "_classifier", "mnist5k.keras")
 GENERATED_FILE = "samples.npz"  # in eval/: the generated images scored, integer levels
 
 
@@ -65,7 +67,7 @@ class SuiteConfig:
   parzen_max_eval: int = 1000           # validation/test points per sigma
   jacobian_samples: int = 64
   jacobian_max_dims: int = 1024         # larger generators: skipped (D x D per sample)
-  classifier_path: Optional[str] = None  # digits: DEFAULT_CLASSIFIER (trained once)
+  classifier_path: Optional[str] = None  # digits / mnist5k: *_CLASSIFIER (trained once)
   classifier_epochs: int = 20
   inception_weights: Optional[str] = None
   nearest_k: int = 5                    # k of the k-NN balls of precision / recall
@@ -215,14 +217,22 @@ def stage_jacobian(ctx: Context) -> dict:
 
 
 def _feature_net(ctx: Context):
-  """(feature net, p*(y) for MODE or None, description)."""
+  """(feature net, p*(y) for MODE or None, description).
+
+  digits and mnist5k: the library's classifier of that set
+  (`feature_nets.LABELLED_SPLITS`), at cfg.classifier_path or DEFAULT_CLASSIFIER /
+  MNIST5K_CLASSIFIER, trained on its training split and cached on first use;
+  other images: a classifier at cfg.classifier_path, else InceptionV3.
+  """
   cfg, spec = ctx.cfg, ctx.spec
-  if cfg.classifier_path and os.path.isfile(cfg.classifier_path) and spec.name != "digits":
+  labelled = feature_nets.LABELLED_SPLITS.get(spec.name)
+  if cfg.classifier_path and os.path.isfile(cfg.classifier_path) and labelled is None:
     net = feature_nets.ClassifierFeatureNet.load(cfg.classifier_path)
     return net, None, f"classifier {cfg.classifier_path}"
-  if spec.name == "digits":
-    path = cfg.classifier_path or DEFAULT_CLASSIFIER
-    x_tr, y_tr, x_te, y_te = feature_nets.load_digits_split(0)
+  if labelled is not None:
+    default = DEFAULT_CLASSIFIER if spec.name == "digits" else MNIST5K_CLASSIFIER
+    path = cfg.classifier_path or default
+    x_tr, y_tr, x_te, y_te = labelled(0)
     if os.path.isfile(path):
       net = feature_nets.ClassifierFeatureNet.load(path)
     else:
@@ -231,7 +241,7 @@ def _feature_net(ctx: Context):
       tmp = f"{path[:-len('.keras')]}.tmp{os.getpid()}.keras"
       net.save(tmp)
       os.replace(tmp, path)
-    desc = (f"digits classifier {path} (test accuracy "
+    desc = (f"{spec.name} classifier {path} (test accuracy "
             f"{net.accuracy(x_te, y_te):.3f})")
     return net, sample_quality.label_distribution(y_tr, 10), desc
   if not spec.is_image:
