@@ -6,7 +6,8 @@ with its reason under `skipped`, one that fails under `errors`):
 
 - likelihood: per-example NLL / bits/dim on train, validation and test and of
   the model's own samples (Danihelka et al. 2017, Sec. 3.2, Fig. 6). Exact for
-  flows; for one-way flows an estimate (stored importance-sampled log zeta).
+  flows; for one-way flows an estimate (stored importance-sampled log zeta,
+  re-estimated with exact generator log-dets unless it already was).
 - parzen: Flow-GAN's Parzen-window baseline (Grover et al. 2018), sigma chosen
   on validation, test NLL per sigma.
 - jacobian: singular values, condition number, log|det|, numerical rank of the
@@ -22,7 +23,8 @@ with its reason under `skipped`, one that fails under `errors`):
   on train and test with their KS statistic and mean difference, 2D modes /
   % high quality; on images generated samples sorted by D, latent
   interpolations and noise variations (Ben-Dov et al., Fig. 1-4, 7, 8, Tab. 1;
-  `oneway_figures`).
+  `oneway_figures`); the bias of the Jv log-det estimates against exact
+  log-dets at generator inputs (`logdet_bias`).
 
 Generated images scored (`Context.generated`) are written as integer levels
 to `eval/samples.npz` (array `samples`).
@@ -39,9 +41,10 @@ import numpy as np
 import tensorflow as tf
 
 from tfflowgan.data import make_batches, quantize, toy2d
-from tfflowgan.evaluation import (feature_nets, independent_critic, jacobian, latent,
-                                  likelihood, modes2d, oneway_figures, partition, parzen,
-                                  plots, report, sample_quality, summaries)
+from tfflowgan.evaluation import (feature_nets, final, independent_critic, jacobian, latent,
+                                  likelihood, logdet_bias, modes2d, oneway_figures,
+                                  partition, parzen, plots, report, sample_quality,
+                                  summaries)
 from tfflowgan.generators.flow import prior
 
 STAGES = ("likelihood", "parzen", "jacobian", "sample_quality", "independent_critic",
@@ -142,10 +145,13 @@ def stage_likelihood(ctx: Context) -> dict:
   kind = ctx.model.likelihood_kind
   if kind == "none":
     raise Skip(f"{type(ctx.model).__name__} has no likelihood (likelihood_kind 'none')")
+  zeta = {}
+  if ctx.model.energy is not None:  # P_D with log zeta from exact log P_G
+    zeta = final.exact_log_zeta(ctx.model, restored=True)
   log_prob = _tf_fn(ctx.model.log_prob)
   reports = {name: likelihood.evaluate_log_likelihood(log_prob, x, ctx.spec, ctx.cfg.batch_size)
              for name, x in ctx.data.items()}
-  out = {"kind": kind, **{name: r.summary() for name, r in reports.items()}}
+  out = {"kind": kind, **zeta, **{name: r.summary() for name, r in reports.items()}}
   gen = ctx.model.flow
   if gen is not None:  # Danihelka 3.2: NLL of the generator's own samples.
     x = gen.sample(min(ctx.cfg.num_samples, 1000), seed=tf.constant([ctx.cfg.seed, 17]))
@@ -369,6 +375,10 @@ def stage_oneway(ctx: Context) -> dict:
         modes2d.mixture_extent(spec.name), title=f"log P_D, {spec.name}",
         reference=toy2d.get_mixture(spec.name).means))
   out["figures"] = figs
+  out["stored_log_zeta_logdet"] = model.log_zeta_logdet
+  if spec.num_dims <= cfg.jacobian_max_dims:  # n x n Jacobians, as in `stage_jacobian`
+    out["logdet_bias"] = logdet_bias.logdet_bias(model.generator, cfg.jacobian_samples,
+                                                 seed=cfg.seed)
   return out
 
 

@@ -2,6 +2,8 @@
 
 - `log_abs_det_exact`: slogdet of the full Jacobian from
   `tf.GradientTape.batch_jacobian` (n x n per example; written out for n = 2).
+  A pass over B examples runs B x n vectorized reverse passes;
+  `exact_chunk_size(n)` is the B that keeps them to `EXACT_JACOBIAN_ROWS`.
 - `log_abs_det_jvp`: eq. 8, |det J|^-1 = E_v[||J v||^-n], v uniform on the unit
   sphere, Jv by forward-mode autodiff (`tf.autodiff.ForwardAccumulator`). With
   K directions the estimate is -log mean_k ||J v_k||^-n (consistent as K
@@ -20,6 +22,9 @@ import math
 import tensorflow as tf
 
 SMALL_N = 8  # up to this n the Jacobian is built row by row
+# Reverse passes per batch_jacobian call at evaluation (memory bound): two
+# examples a call at n = 784, one at n >= 2048.
+EXACT_JACOBIAN_ROWS = 2048
 
 
 def standard_normal_log_prob(u):
@@ -35,10 +40,17 @@ def tape_sources(variables):
   return [getattr(v, "value", v) for v in variables]
 
 
-def random_unit_vectors(shape, dtype=tf.float32):
-  """v uniform on the unit sphere S^{n-1}: normalized Gaussians, shape [..., n]."""
-  v = tf.random.normal(shape, dtype=dtype)
+def random_unit_vectors(shape, dtype=tf.float32, seed=None):
+  """v uniform on the unit sphere S^{n-1}: normalized Gaussians, shape [..., n];
+  seed: optional stateless seed [2]."""
+  v = (tf.random.normal(shape, dtype=dtype) if seed is None
+       else tf.random.stateless_normal(shape, seed=seed, dtype=dtype))
   return v / tf.norm(v, axis=-1, keepdims=True)
+
+
+def exact_chunk_size(n: int) -> int:
+  """Examples per `log_abs_det_exact` call so that B x n <= EXACT_JACOBIAN_ROWS."""
+  return max(1, EXACT_JACOBIAN_ROWS // int(n))
 
 
 def log_abs_det_exact(fn, u, training=False):
@@ -50,7 +62,8 @@ def log_abs_det_exact(fn, u, training=False):
   nested under an outer tape), else by `batch_jacobian`. For n = 2 the
   determinant is written out, J00 J11 - J01 J10, and |det| is floored at 1e-30
   (log|det| >= -69): a numerically singular Jacobian then gives a finite value
-  and gradient, where slogdet's gradient (a matrix inverse) raises.
+  and gradient, where slogdet's gradient (a matrix inverse) raises. For
+  n > 2 the LU factorization of slogdet runs in float64.
   """
   n = u.shape[-1]
   with tf.GradientTape(persistent=n <= SMALL_N) as tape:
@@ -65,20 +78,20 @@ def log_abs_det_exact(fn, u, training=False):
   if n == 2:
     det = jac[:, 0, 0] * jac[:, 1, 1] - jac[:, 0, 1] * jac[:, 1, 0]
     return x, tf.math.log(tf.maximum(tf.abs(det), 1e-30))
-  _, logdet = tf.linalg.slogdet(jac)
-  return x, logdet
+  _, logdet = tf.linalg.slogdet(tf.cast(jac, tf.float64))
+  return x, tf.cast(logdet, u.dtype)
 
 
-def log_abs_det_jvp(fn, u, num_directions: int = 1, training=False):
+def log_abs_det_jvp(fn, u, num_directions: int = 1, training=False, seed=None):
   """(x, estimate of log|det J|) from eq. 8 with K = num_directions directions.
 
   K = 1: n log||Jv||; K > 1: -log mean_k ||J v_k||^-n (u tiled K times, one
-  forward-mode pass).
+  forward-mode pass). seed: optional stateless seed [2] of the directions.
   """
   batch, n = tf.shape(u)[0], u.shape[-1]
   k = int(num_directions)
   uk = u if k == 1 else tf.tile(u, [k, 1])  # [K * B, n], direction-major
-  v = random_unit_vectors(tf.shape(uk), u.dtype)
+  v = random_unit_vectors(tf.shape(uk), u.dtype, seed)
   with tf.autodiff.ForwardAccumulator(primals=uk, tangents=v) as acc:
     xk = fn(uk, training=training)
   jv = tf.reshape(acc.jvp(xk), [tf.shape(uk)[0], -1])

@@ -8,9 +8,13 @@ For an unnormalized log-density f and a proposal q that samples and scores,
 `log_zeta_importance` is the in-graph estimate of the training step (groups of
 S, optionally mixed with a defensive proposal); `estimate_log_zeta` the
 chunked numpy estimate stored after training. A proposal is any callable
-`proposal(m) -> (samples [m, ...], log_q [m])`.
+`proposal(m) -> (samples [m, ...], log_q [m])`. The estimate of zeta is
+unbiased only if log_q is the proposal's true log-density:
+`exact_generator_proposal` scores the generator's samples with exact
+log-dets, where the Jv estimate of log|det J| (eq. 9) is biased.
 """
 
+import itertools
 from typing import Callable, Optional
 
 import gin
@@ -18,7 +22,7 @@ import numpy as np
 import tensorflow as tf
 from scipy.special import logsumexp
 
-from tfflowgan.generators.logdet import standard_normal_log_prob
+from tfflowgan.generators.logdet import exact_chunk_size, standard_normal_log_prob
 
 Proposal = Callable[[int], tuple]
 
@@ -89,6 +93,37 @@ def generator_proposal(generator, mode: Optional[str] = None,
   def proposal(m):
     y, log_q = draw(tf.constant(m, tf.int32))
     return y.numpy(), log_q.numpy()
+  return proposal
+
+
+def exact_generator_sampler(generator):
+  """A traced (m, seed) -> (x [m, ...], log P_G(x) [m]): u from the stateless
+  seed [2], log P_G = log N(u) - log|det J| with J exact (eq. 10,
+  `log_abs_det_exact`), inference mode. m at most `exact_chunk_size(n)`."""
+
+  @tf.function(reduce_retracing=True)
+  def draw(m, seed):
+    u = generator.sample_inputs(m, seed=seed)
+    x, logdet = generator.forward_with_logdet(u, training=False, mode="exact")
+    return x, standard_normal_log_prob(u) - logdet
+  return draw
+
+
+def exact_generator_proposal(generator, seed: int = 0, draw=None) -> Proposal:
+  """The generator with exact log P_G as proposal (eq. 2, 10); call i of
+  `proposal(m)` draws its u from the stateless seed [seed, i], so an estimate
+  from a fresh proposal is reproducible. m is split into calls of at most
+  `exact_chunk_size(n)` examples; draw: a traced `exact_generator_sampler`
+  to reuse."""
+  draw = draw or exact_generator_sampler(generator)
+  chunk, calls, base = exact_chunk_size(generator.num_dims), itertools.count(), int(seed)
+
+  def proposal(m):
+    parts = [draw(tf.constant(min(chunk, m - start), tf.int32),
+                  tf.constant([base, next(calls)], tf.int32))
+             for start in range(0, m, chunk)]
+    return (np.concatenate([x.numpy() for x, _ in parts]),
+            np.concatenate([log_q.numpy() for _, log_q in parts]))
   return proposal
 
 

@@ -18,6 +18,11 @@ exp(D(x)/w) / zeta (eq. 15), P_G the generator density (eq. 10).
   S-sample estimate of log zeta (eq. 2, generator as proposal) is stored in the
   non-trainable variable `log_zeta` (checkpointed with the model), so
   `log_prob(x) = D(x)/w - log_zeta` is a normalized log-density estimate.
+  The epoch estimate scores the proposal with the generator's own log-det
+  (for 'jvp' a biased estimate of log|det J|, so zeta is biased);
+  `update_log_zeta(logdet="exact")`, what the final and suite evaluations
+  store, scores it with exact log-dets. `log_zeta_logdet` and
+  `log_zeta_samples` name the estimate the variable holds.
 
 Not in the paper, off unless passed: a `DefensiveGaussian` share of the zeta
 estimate (`objectives.importance`).
@@ -49,8 +54,9 @@ class OneWayFlowGAN(GenerativeModel):
     d_optimizer, g_optimizer: Keras optimizers (built here, for MirroredStrategy).
     generator_steps: generator updates per train step.
     defensive: optional `importance.DefensiveGaussian`.
-    num_eval_zeta_samples: S for the stored estimate of log zeta.
-    eval_logdet_samples: K directions for log P_G in that estimate ('jvp' mode).
+    num_eval_zeta_samples: S for the stored estimate of log zeta (each epoch
+      and, with exact log-dets, after training).
+    eval_logdet_samples: K directions for log P_G in the epoch estimate ('jvp' mode).
   """
 
   likelihood_kind = "estimate"
@@ -76,7 +82,11 @@ class OneWayFlowGAN(GenerativeModel):
     self.d_optimizer.build(self.critic.trainable_variables)
     self.g_optimizer.build(self.generator.trainable_variables)
     self._energy_fn = tf.function(self.energy, reduce_retracing=True)
-    self._proposal = None
+    self._proposal = self._exact_draw = None
+    # The estimator behind the stored log zeta: training's (restored checkpoints
+    # hold the last epoch estimate) until `update_log_zeta` says otherwise.
+    self.log_zeta_logdet = generator.logdet_mode
+    self.log_zeta_samples = self.num_eval_zeta_samples
     self.init_metrics("d_loss", "g_loss", "log_zeta_batch", "logdet", "nll", "bits_per_dim")
 
   # Densities.
@@ -164,14 +174,27 @@ class OneWayFlowGAN(GenerativeModel):
     return super().fit(*args, callbacks=callbacks, **kwargs)
 
   # The partition function and samples.
-  def update_log_zeta(self, num_samples=None, chunk_size=None):
-    """Estimates log zeta from S generator samples (eq. 2) and stores it."""
+  def update_log_zeta(self, num_samples=None, chunk_size=None, logdet=None, seed=0):
+    """Estimates log zeta from S generator samples (eq. 2) and stores it.
+
+    logdet: None, the proposal density with the generator's own log-det (K =
+    eval_logdet_samples for 'jvp'); 'exact', with exact log-dets
+    (`importance.exact_generator_proposal`, u from stateless seeds [seed, i]).
+    """
     s = int(num_samples or self.num_eval_zeta_samples)
     chunk = chunk_size or (10000 if self.spec.num_dims <= 64 else 256)
-    value = importance.estimate_log_zeta(self.energy_numpy, self.proposal(), s, chunk)
+    proposal = self.exact_proposal(seed) if logdet == "exact" else self.proposal()
+    value = importance.estimate_log_zeta(self.energy_numpy, proposal, s, chunk)
     self.log_zeta.assign(value)
     self.log_zeta_estimated = True
+    self.log_zeta_logdet = logdet or self.generator.logdet_mode
+    self.log_zeta_samples = s
     return value
+
+  def log_zeta_record(self) -> dict:
+    """The stored log zeta with the log-det method and S behind it."""
+    return {"log_zeta": float(self.log_zeta.numpy()), "log_zeta_logdet": self.log_zeta_logdet,
+            "log_zeta_samples": int(self.log_zeta_samples)}
 
   def proposal(self):
     """The generator as importance-sampling proposal (inference mode), traced
@@ -180,6 +203,13 @@ class OneWayFlowGAN(GenerativeModel):
       self._proposal = importance.generator_proposal(self.generator,
                                                      logdet_samples=self.eval_logdet_samples)
     return self._proposal
+
+  def exact_proposal(self, seed=0):
+    """The generator with exact log P_G as proposal, seeded (a fresh proposal
+    per estimate; its sampler traced once per model)."""
+    if self._exact_draw is None:
+      self._exact_draw = importance.exact_generator_sampler(self.generator)
+    return importance.exact_generator_proposal(self.generator, seed, self._exact_draw)
 
   def sample(self, n, seed=None, chunk_size=1000):
     """n samples in data space ([0, 1] images, or raw 2D points), numpy.
