@@ -149,3 +149,26 @@ def test_an_exact_generator_keeps_its_stored_log_zeta(tmp_path):
   value = model.update_log_zeta()  # what the epoch callback stores
   out = final.partition_metrics(model, [x])
   assert (out["log_zeta"], out["log_zeta_logdet"]) == (pytest.approx(value), "exact")
+
+
+def test_log_zeta_deficit_closed_form():
+  assert final.log_zeta_deficit(2.0, 64) == 0.0
+  assert final.log_zeta_deficit(0.0, 64) == 0.0
+  assert final.log_zeta_deficit(-1.5, 64) == pytest.approx(1.5 * 64 * np.log(2.0))
+
+
+def test_partition_metrics_report_the_deficit_a_low_log_zeta_proves():
+  """Lowering the stored log zeta by c nats lowers test bits/dim by c / (D ln 2);
+  once below 0 the reported deficit is what it takes to bring it back to 0."""
+  model = image_model()
+  x_test = tf.random.stateless_uniform([16, 8, 8, 1], seed=[4, 0])
+  before = final.partition_metrics(model, [x_test])
+  c = 5000.0
+  model.log_zeta.assign(model.log_zeta - c)
+  after = final.partition_metrics(model, [x_test])  # exact already: not re-estimated
+  assert after["log_zeta"] == pytest.approx(before["log_zeta"] - c, abs=1e-2)
+  d_ln2 = 64 * np.log(2.0)
+  assert after["test_bits_per_dim"] == pytest.approx(before["test_bits_per_dim"] - c / d_ln2,
+                                                     abs=1e-3)
+  assert after["log_zeta_deficit_at_least"] == pytest.approx(
+      c - before["test_bits_per_dim"] * d_ln2, rel=1e-4)

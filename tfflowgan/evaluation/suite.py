@@ -152,6 +152,9 @@ def stage_likelihood(ctx: Context) -> dict:
   reports = {name: likelihood.evaluate_log_likelihood(log_prob, x, ctx.spec, ctx.cfg.batch_size)
              for name, x in ctx.data.items()}
   out = {"kind": kind, **zeta, **{name: r.summary() for name, r in reports.items()}}
+  if zeta and ctx.spec.levels:
+    out["log_zeta_deficit_at_least"] = final.log_zeta_deficit(
+        out["test"]["mean_bits_per_dim"], ctx.spec.num_dims)
   gen = ctx.model.flow
   if gen is not None:  # Danihelka 3.2: NLL of the generator's own samples.
     x = gen.sample(min(ctx.cfg.num_samples, 1000), seed=tf.constant([ctx.cfg.seed, 17]))
