@@ -1,5 +1,6 @@
 """Keras callbacks of the training runner: step counter and checkpoints,
-samples, FID during training, per-step TensorBoard scalars, non-finite guard."""
+the best-validation checkpoint, samples, FID during training, per-step
+TensorBoard scalars, non-finite guard."""
 
 import json
 import math
@@ -55,6 +56,55 @@ class CheckpointEachEpoch(keras.callbacks.Callback):
   def on_epoch_end(self, epoch, logs=None):
     self.epoch_var.assign(epoch + 1)
     self.manager.save(checkpoint_number=epoch + 1)
+
+
+BEST_VALIDATION = "best_validation.json"
+# The validation NLL a model logs (Keras' `val_` prefix), in order of preference:
+# nats per example (exact for flows, the L_C bound for AV-ADE), else bits/dim.
+VALIDATION_NLL = ("val_nll", "val_nll_bound", "val_bits_per_dim", "val_bits_per_dim_bound")
+
+
+def _write_json_atomic(path, data):
+  tmp = f"{path}.tmp{os.getpid()}"
+  with open(tmp, "w") as f:
+    json.dump(data, f, indent=2)
+  os.replace(tmp, path)
+
+
+class BestValidation(keras.callbacks.Callback):
+  """Keeps the checkpoint of the epoch with the lowest validation NLL, as
+  Flow-GAN's protocol does (the best-validation checkpoint gives the test
+  NLL): `manager` (max_to_keep 1) saves `ckpt` as `ckpt-<epoch>`, `epoch` 1-based
+  as in `checkpoints/`, whenever the first `VALIDATION_NLL` key of the epoch's
+  logs improves; `ckpt.epoch` is set to that epoch first. After each save,
+  `workdir/best_validation.json` ({epoch, monitor, value, checkpoint}) names
+  it, so the file only names complete checkpoints; a resumed run reads the
+  best so far from `read_dir/best_validation.json` (the chief's workdir)."""
+
+  def __init__(self, workdir, manager, ckpt, read_dir=None):
+    super().__init__()
+    self.path = os.path.join(workdir, BEST_VALIDATION)
+    self.read_path = os.path.join(read_dir or workdir, BEST_VALIDATION)
+    self.manager, self.ckpt = manager, ckpt
+    self.best = None  # the record of best_validation.json
+
+  def on_train_begin(self, logs=None):
+    if self.best is None and os.path.isfile(self.read_path):
+      with open(self.read_path) as f:
+        self.best = json.load(f)
+
+  def on_epoch_end(self, epoch, logs=None):
+    monitor = next((k for k in VALIDATION_NLL if k in (logs or {})), None)
+    if monitor is None:
+      return
+    value = float(np.asarray(logs[monitor]).ravel()[0])
+    if not math.isfinite(value) or (self.best is not None and value >= self.best["value"]):
+      return
+    self.ckpt.epoch.assign(epoch + 1)
+    path = self.manager.save(checkpoint_number=epoch + 1)
+    self.best = {"epoch": epoch + 1, "monitor": monitor, "value": value,
+                 "checkpoint": os.path.abspath(path)}
+    _write_json_atomic(self.path, self.best)
 
 
 class NonFiniteGuard(keras.callbacks.Callback):

@@ -6,6 +6,13 @@ rest: seeded pipelines, the distribution strategy, `model.fit` with a progress
 display, TensorBoard logs, checkpoints that resume, sample grids, and a final
 `metrics.json` with validation and test figures.
 
+Best validation (Flow-GAN's protocol: the checkpoint with the best validation
+NLL gives the test NLL): for a model with a likelihood (`likelihood_kind`
+'exact' or 'bound') `checkpoints_best/ckpt-<epoch>` holds the epoch with the
+lowest validation NLL, `best_validation.json` names it (a resumed run keeps
+the best so far), and `metrics.json`'s `best_validation` block gives its
+epoch, validation NLL and the test figures at its weights.
+
 Resume: `workdir/checkpoints/` holds `ckpt-<epoch>` (end of every epoch) and,
 with `checkpoint_every_steps`, `checkpoints/steps/ckpt-<step>`; each holds the
 model (weights, optimizers, counter variables such as the critic schedule's)
@@ -256,7 +263,11 @@ def _pipelines(splits, dist, strategy, batch_size, eval_batch_size, steps_per_ep
   split = dist.num_replicas_in_sync if strategy == "multi_worker" else 1
   val_ds = _eval_batches(splits.validation, spec, eval_batch_size, seed + 1, split)
   test_ds = _eval_batches(splits.test, spec, eval_batch_size, seed + 2, split)
-  return train_batches, val_ds, test_ds
+  # The same test batches again (a fresh pipeline's first pass has the noise of
+  # test_ds's first): the best-validation weights are scored on the images the
+  # final weights are.
+  best_test_ds = _eval_batches(splits.test, spec, eval_batch_size, seed + 2, split)
+  return train_batches, val_ds, test_ds, best_test_ds
 
 
 def _restore(ckpt, workdir):
@@ -284,9 +295,26 @@ def _restore(ckpt, workdir):
   return resumed
 
 
+def tracks_best_validation(model) -> bool:
+  """Whether the runner keeps a best-validation checkpoint for `model`: only
+  for an exact likelihood or a bound on it. An 'estimate' (one-way flows) has
+  a validation NLL that uses the epoch's importance-sampled log zeta, not a
+  figure comparable from epoch to epoch (nor a likelihood, README); 'none'
+  logs no NLL."""
+  return model.likelihood_kind in ("exact", "bound")
+
+
+def _best_validation_callback(model, out, workdir, ckpt):
+  if not tracks_best_validation(model):
+    return None
+  manager = tf.train.CheckpointManager(ckpt, os.path.join(out, "checkpoints_best"),
+                                       max_to_keep=1)
+  return cb.BestValidation(out, manager, ckpt, read_dir=workdir)
+
+
 def _callbacks(out, spec, ckpt, keep, steps_per_epoch, num_samples, sample_every_epochs,
                checkpoint_every_steps, sample_every_steps, log_every_steps, val_ds,
-               fid_every_epochs, fid_samples):
+               fid_every_epochs, fid_samples, best=None):
   manager = tf.train.CheckpointManager(ckpt, os.path.join(out, "checkpoints"),
                                        max_to_keep=keep)
   step_manager = None
@@ -298,6 +326,7 @@ def _callbacks(out, spec, ckpt, keep, steps_per_epoch, num_samples, sample_every
   callbacks = [
       cb.NonFiniteGuard(lambda: latest_checkpoint(out), steps_per_epoch, ckpt.step),
       cb.StepCounter(ckpt.step, step_manager, checkpoint_every_steps, steps_per_epoch),
+      *([best] if best is not None else []),  # before the epoch's checkpoint (resume)
       cb.CheckpointEachEpoch(manager, ckpt.epoch),
       *fid,
       keras.callbacks.TensorBoard(os.path.join(out, "tb"), update_freq="epoch"),
@@ -360,6 +389,20 @@ def _evaluate(model, spec, dataset, epochs, ckpt, resumed, val_ds, test_ds, out)
   return metrics
 
 
+def best_validation_metrics(model, best, test_ds) -> dict:
+  """metrics.json's `best_validation` block: the epoch, monitored validation
+  NLL and checkpoint of `best` (a `BestValidation` record), and the test
+  figures (`model.evaluate`) at its weights, which are restored into `model`."""
+  status = tf.train.Checkpoint(model=model).read(best["checkpoint"])
+  status.assert_existing_objects_matched().expect_partial()  # epoch, step: not needed
+  block = {"epoch": best["epoch"], "checkpoint": best["checkpoint"],
+           "monitor": best["monitor"],
+           "validation_" + best["monitor"][len("val_"):]: best["value"]}
+  for key, value in model.evaluate(test_ds, verbose=0, return_dict=True).items():
+    block[f"test_{key}"] = _jsonable(value)
+  return block
+
+
 def _write_worker_record(dist, workdir, metrics, chief, model):
   task_type, task_id = strategy_lib.task(dist)
   if task_type is not None:  # every worker: its step count and weights checksum
@@ -410,13 +453,14 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   model, ckpt = _model_and_checkpoint(dist, strategy, model_builder, spec)
   _set_steps_per_execution(model, steps_per_execution)
   resumed = _restore(ckpt, workdir)
-  train_batches, val_ds, test_ds = _pipelines(splits, dist, strategy, batch_size,
+  train_batches, val_ds, test_ds, best_test_ds = _pipelines(splits, dist, strategy, batch_size,
                                               eval_batch_size, steps_per_epoch, seed)
 
   # Fit.
+  best = _best_validation_callback(model, out, workdir, ckpt)
   callbacks = _callbacks(out, spec, ckpt, keep_checkpoints, steps_per_epoch, num_samples,
                          sample_every_epochs, checkpoint_every_steps, sample_every_steps,
-                         log_every_steps, val_ds, fid_every_epochs, fid_samples)
+                         log_every_steps, val_ds, fid_every_epochs, fid_samples, best)
   start, step0 = time.time(), int(ckpt.step.numpy())
   phases = _phases(step0, int(ckpt.epoch.numpy()), epochs, steps_per_epoch)
   history = _fit(model, train_batches, phases, step0, seed, resumed, val_ds, callbacks,
@@ -428,8 +472,10 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   metrics["train_seconds"] = train_seconds
   metrics["history"] = {k: [_jsonable(v) for v in vs] for k, vs in history.items()}
   cb.save_samples(model, spec, os.path.join(out, "samples.png"), num_samples)
+  _write_worker_record(dist, workdir, metrics, chief, model)  # the final weights
+  if best is not None and best.best is not None:  # last: restores the best weights
+    metrics["best_validation"] = best_validation_metrics(model, best.best, best_test_ds)
   _write_json(os.path.join(out, "metrics.json"), metrics)
-  _write_worker_record(dist, workdir, metrics, chief, model)
   if not chief:
     shutil.rmtree(out, ignore_errors=True)
   summary = {k: v for k, v in metrics.items() if k.startswith("test_")}
