@@ -30,7 +30,9 @@ flags.DEFINE_string("out_dir", None, "output folder (default: see module doc).")
 flags.DEFINE_list("stages", None, "stages to run (default all).")
 flags.DEFINE_integer("seed", 0, "seed of dequantization noise and samples.")
 flags.DEFINE_integer("max_examples", 10000, "examples per split at most.")
-flags.DEFINE_integer("num_samples", 1000, "generated samples for the metrics.")
+flags.DEFINE_integer("num_samples", None,
+                     "generated samples for the metrics (default: as many as the reference "
+                     "(test) split holds, at least 1000).")
 flags.DEFINE_integer("critic_steps", 1000, "independent critic training steps.")
 flags.DEFINE_enum("critic_loss", "wgan_gp", ["wgan_gp", "wgan"], "independent critic loss.")
 flags.DEFINE_integer("critic_fake_pool", 5000, "generated samples the critic trains on.")
@@ -40,6 +42,9 @@ flags.DEFINE_string("classifier", None,
 flags.DEFINE_integer("classifier_epochs", 20, "epochs when the digits classifier is trained.")
 flags.DEFINE_string("inception_weights", None, "local InceptionV3 weights (.h5).")
 flags.DEFINE_integer("jacobian_samples", 64, "prior samples for the Jacobian analysis.")
+flags.DEFINE_integer("jacobian_max_dims", 1024,
+                     "the Jacobian analysis skips data of more dimensions (a D x D Jacobian "
+                     "per sample; CIFAR-10: 3072).")
 flags.DEFINE_integer("nearest_k", 5, "k of the k-NN balls of precision / recall / density / "
                      "coverage.")
 FLAGS = flags.FLAGS
@@ -78,6 +83,7 @@ def main(argv):
       max_examples=FLAGS.max_examples, num_samples=FLAGS.num_samples,
       classifier_path=FLAGS.classifier, classifier_epochs=FLAGS.classifier_epochs,
       inception_weights=FLAGS.inception_weights, jacobian_samples=FLAGS.jacobian_samples,
+      jacobian_max_dims=FLAGS.jacobian_max_dims,
       nearest_k=FLAGS.nearest_k,
       critic=dataclasses.replace(independent_critic.CriticSettings(), loss=FLAGS.critic_loss,
                                  steps=FLAGS.critic_steps, seed=FLAGS.seed),

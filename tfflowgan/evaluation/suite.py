@@ -54,6 +54,8 @@ EXACT_CURVE_MAX_DIMS = 256  # the log zeta curve with exact log-dets: ~1 ms a sa
 DEFAULT_CLASSIFIER = os.path.join("runs", "_classifier", "digits.keras")
 MNIST5K_CLASSIFIER = os.path.join("runs", "_classifier", "mnist5k.keras")
 GENERATED_FILE = "samples.npz"  # in eval/: the generated images scored, integer levels
+MIN_GENERATED = 1000  # generated samples at least, when the reference split is smaller
+REFERENCE_SPLIT = "test"  # the real images the generated ones are scored against
 
 
 class Skip(Exception):
@@ -66,11 +68,12 @@ class SuiteConfig:
   seed: int = 0
   max_examples: Optional[int] = 10000   # per split, every stage
   batch_size: int = 500
-  num_samples: int = 1000               # generated samples for metrics
+  num_samples: Optional[int] = None     # generated samples for metrics (`generated_count`)
   parzen_sigmas: Sequence[float] = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
   parzen_max_eval: int = 1000           # validation/test points per sigma
   jacobian_samples: int = 64
-  jacobian_max_dims: int = 1024         # larger generators: skipped (D x D per sample)
+  jacobian_max_dims: int = 1024         # larger generators: skipped (D x D per sample;
+                                        # CIFAR-10's 3072: 38 MB of Jacobian a sample)
   classifier_path: Optional[str] = None  # digits / mnist5k: *_CLASSIFIER (trained once)
   classifier_epochs: int = 20
   inception_weights: Optional[str] = None
@@ -102,6 +105,7 @@ class Context:
       self.data[name] = np.concatenate(
           [b.numpy() for b in make_batches(ds, self.spec, cfg.batch_size, training=False,
                                            seed=cfg.seed + 100 + i, cache=False)])
+    self.num_generated = generated_count(cfg.num_samples, len(self.data[REFERENCE_SPLIT]))
 
   def fig(self, name: str) -> str:
     return os.path.join(self.fig_dir, name)
@@ -121,10 +125,21 @@ class Context:
     """The held-out generated set shared by sample quality and critic evaluation;
     images are also written as integer levels to `eval/samples.npz` (`save_levels`)."""
     first = "eval" not in self._samples
-    x = self.samples("eval", self.cfg.num_samples, 1000)
+    x = self.samples("eval", self.num_generated, 1000)
     if first and self.spec.is_image and self.spec.is_discrete:
       self.generated_file = save_levels(self.fig(GENERATED_FILE), x, self.spec.levels)
     return x
+
+
+def generated_count(num_samples: Optional[int], num_reference: int) -> int:
+  """Generated samples the sample metrics use: `num_samples` if given, else as
+  many as the reference split holds (at most `max_examples`; FID, KID and
+  precision / recall then compare sets of one size, e.g. CIFAR-10's 10,000 test
+  images, the count Flow-GAN's known faults ask for), and at least
+  MIN_GENERATED when the split is smaller (digits' 297, mnist5k's 500)."""
+  if num_samples is not None:
+    return int(num_samples)
+  return max(MIN_GENERATED, int(num_reference))
 
 
 def save_levels(path: str, x: np.ndarray, levels: int) -> str:
@@ -158,7 +173,7 @@ def stage_likelihood(ctx: Context) -> dict:
         out["test"]["mean_bits_per_dim"], ctx.spec.num_dims)
   gen = ctx.model.flow
   if gen is not None:  # Danihelka 3.2: NLL of the generator's own samples.
-    x = gen.sample(min(ctx.cfg.num_samples, 1000), seed=tf.constant([ctx.cfg.seed, 17]))
+    x = gen.sample(min(ctx.num_generated, 1000), seed=tf.constant([ctx.cfg.seed, 17]))
     r = likelihood.evaluate_log_likelihood(log_prob, x.numpy(), ctx.spec, ctx.cfg.batch_size)
     out["generated"] = r.summary()
     fin = r.bits_per_dim[np.isfinite(r.bits_per_dim)]
@@ -194,7 +209,8 @@ def stage_jacobian(ctx: Context) -> dict:
   g, sample_inputs, what = jacobian_map
   z = sample_inputs(cfg.jacobian_samples, seed=seed)
   if ctx.spec.num_dims > cfg.jacobian_max_dims:
-    raise Skip(f"D = {ctx.spec.num_dims} > jacobian_max_dims = {cfg.jacobian_max_dims}")
+    raise Skip(f"D = {ctx.spec.num_dims} > jacobian_max_dims = {cfg.jacobian_max_dims} "
+               "(scripts/evaluate.py --jacobian_max_dims lifts it)")
   chunk = max(1, min(cfg.jacobian_samples, 2 ** 22 // ctx.spec.num_dims ** 2))
   with np.errstate(all="ignore"):  # singular values of exactly 0 occur (ADV)
     s = jacobian.jacobian_summary(g, z, batch_size=chunk)
@@ -286,8 +302,9 @@ def stage_sample_quality(ctx: Context) -> dict:
   if p_star is None:  # p*(y): the classifier's label distribution on training data
     pred = np.argmax(net(ctx.data["train"])[1], -1)
     p_star = sample_quality.label_distribution(pred, int(net(gen[:1])[1].shape[-1]))
-  ref_acts, _ = net(ctx.data["test"])
-  out = {"features": desc, "reference": "test split", "num_samples": int(len(gen)),
+  ref_acts, _ = net(ctx.data[REFERENCE_SPLIT])
+  out = {"features": desc, "reference": f"{REFERENCE_SPLIT} split",
+         "num_samples": int(len(gen)), "num_reference": int(len(ref_acts)),
          "nearest_k": ctx.cfg.nearest_k,
          **_quality(net, p_star, gen, ref_acts, k=ctx.cfg.nearest_k),
          "data": _quality(net, p_star, ctx.data["train"], ref_acts, k=ctx.cfg.nearest_k)}
