@@ -3,8 +3,9 @@ Estimation (Lucas et al. 2019, sec. 4), as Keras 3 layers.
 
 - `ConvEncoder`: x [B, H, W, C] in [0, 1] -> (mu, log_sigma, h) of q_phi(z|x).
 - `ConvDecoder`: z -> mean mu_theta(z) [B, H, W, C] of the factored Gaussian
-  p_theta(f|z) in feature space, with a learned log-scale ('isotropic',
-  'per_dim' or 'conditional' on z). A DCGAN/SNGAN-style non-residual generator
+  p_theta(f|z) in feature space, with a learned log-scale: 'isotropic' (one
+  scalar sigma shared by every pixel, the paper's "trainable isotropic
+  variance", sec. 5), 'per_dim' (one per pixel) or 'conditional' on z. A DCGAN/SNGAN-style non-residual generator
   (transposed convolutions from a 4x4 map; `width` doubles for "wg").
 - `FeatureMap`: f_psi, a small RealNVP (library bijectors) whose flat output
   is permuted back to image layout, so that the decoder's pixel (i, j) is the
