@@ -65,7 +65,9 @@ def test_best_epoch_is_the_argmin_across_a_resume_and_its_test_nll_recomputes(tm
   assert {f.split(".")[0] for f in os.listdir(tmp_path / "checkpoints_best")
           if f.startswith("ckpt-")} == {f"ckpt-{block['epoch']}"}
 
-  model, splits, info = restore.load_model([str(tmp_path / "config.gin")], block["checkpoint"])
+  assert block["checkpoint"] == os.path.join("checkpoints_best", f"ckpt-{block['epoch']}")
+  model, splits, info = restore.load_model([str(tmp_path / "config.gin")],
+                                           str(tmp_path / block["checkpoint"]))
   assert info["epoch"] == block["epoch"]
   nll, bpd = _test_figures(model, splits)
   assert block["test_nll"] == pytest.approx(nll, rel=1e-5)
@@ -101,13 +103,13 @@ def test_callback_keeps_the_lowest_finite_value_and_reads_it_back(tmp_path):
     best.on_epoch_end(epoch, {"loss": 0.0, "val_nll": value, "val_bits_per_dim": 9.0})
   assert best.best["epoch"] == 2 and best.best["value"] == 1.0
   restored = _Weights()
-  tf.train.Checkpoint(model=restored).read(best.best["checkpoint"]).expect_partial()
+  tf.train.Checkpoint(model=restored).read(best.best_checkpoint).expect_partial()
   assert float(restored.w.numpy()) == 20.0
 
   # A resumed run: a worse epoch does not replace the best so far, a better one does.
   model, resumed = _best_callback(tmp_path)
   resumed.on_train_begin()
-  assert resumed.best == best.best
+  assert resumed.best == best.best and resumed.best_checkpoint == best.best_checkpoint
   resumed.on_epoch_end(5, {"val_nll": 1.2})
   assert resumed.best["epoch"] == 2
   resumed.on_epoch_end(6, {"val_nll": 0.5})

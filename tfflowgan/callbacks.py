@@ -77,21 +77,27 @@ class BestValidation(keras.callbacks.Callback):
   NLL): `manager` (max_to_keep 1) saves `ckpt` as `ckpt-<epoch>`, `epoch` 1-based
   as in `checkpoints/`, whenever the first `VALIDATION_NLL` key of the epoch's
   logs improves; `ckpt.epoch` is set to that epoch first. After each save,
-  `workdir/best_validation.json` ({epoch, monitor, value, checkpoint}) names
-  it, so the file only names complete checkpoints; a resumed run reads the
-  best so far from `read_dir/best_validation.json` (the chief's workdir)."""
+  `workdir/best_validation.json` ({epoch, monitor, value, checkpoint: its path
+  relative to the workdir}) names it, so the file only names complete
+  checkpoints; a resumed run reads the best so far from
+  `read_dir/best_validation.json` (the chief's workdir)."""
 
   def __init__(self, workdir, manager, ckpt, read_dir=None):
     super().__init__()
-    self.path = os.path.join(workdir, BEST_VALIDATION)
-    self.read_path = os.path.join(read_dir or workdir, BEST_VALIDATION)
+    self.workdir, self.read_dir = workdir, read_dir or workdir
     self.manager, self.ckpt = manager, ckpt
     self.best = None  # the record of best_validation.json
+    self.best_dir = None  # the folder its checkpoint path is relative to
+
+  @property
+  def best_checkpoint(self):
+    return None if self.best is None else os.path.join(self.best_dir, self.best["checkpoint"])
 
   def on_train_begin(self, logs=None):
-    if self.best is None and os.path.isfile(self.read_path):
-      with open(self.read_path) as f:
-        self.best = json.load(f)
+    path = os.path.join(self.read_dir, BEST_VALIDATION)
+    if self.best is None and os.path.isfile(path):
+      with open(path) as f:
+        self.best, self.best_dir = json.load(f), self.read_dir
 
   def on_epoch_end(self, epoch, logs=None):
     monitor = next((k for k in VALIDATION_NLL if k in (logs or {})), None)
@@ -103,8 +109,9 @@ class BestValidation(keras.callbacks.Callback):
     self.ckpt.epoch.assign(epoch + 1)
     path = self.manager.save(checkpoint_number=epoch + 1)
     self.best = {"epoch": epoch + 1, "monitor": monitor, "value": value,
-                 "checkpoint": os.path.abspath(path)}
-    _write_json_atomic(self.path, self.best)
+                 "checkpoint": os.path.relpath(path, self.workdir)}
+    self.best_dir = self.workdir
+    _write_json_atomic(os.path.join(self.workdir, BEST_VALIDATION), self.best)
 
 
 class NonFiniteGuard(keras.callbacks.Callback):

@@ -389,11 +389,12 @@ def _evaluate(model, spec, dataset, epochs, ckpt, resumed, val_ds, test_ds, out)
   return metrics
 
 
-def best_validation_metrics(model, best, test_ds) -> dict:
+def best_validation_metrics(model, best, checkpoint, test_ds) -> dict:
   """metrics.json's `best_validation` block: the epoch, monitored validation
-  NLL and checkpoint of `best` (a `BestValidation` record), and the test
-  figures (`model.evaluate`) at its weights, which are restored into `model`."""
-  status = tf.train.Checkpoint(model=model).read(best["checkpoint"])
+  NLL and checkpoint (relative to the workdir) of `best` (a `BestValidation`
+  record), and the test figures (`model.evaluate`) at its weights, which are
+  restored into `model` from `checkpoint`."""
+  status = tf.train.Checkpoint(model=model).read(checkpoint)
   status.assert_existing_objects_matched().expect_partial()  # epoch, step: not needed
   block = {"epoch": best["epoch"], "checkpoint": best["checkpoint"],
            "monitor": best["monitor"],
@@ -453,8 +454,8 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   model, ckpt = _model_and_checkpoint(dist, strategy, model_builder, spec)
   _set_steps_per_execution(model, steps_per_execution)
   resumed = _restore(ckpt, workdir)
-  train_batches, val_ds, test_ds, best_test_ds = _pipelines(splits, dist, strategy, batch_size,
-                                              eval_batch_size, steps_per_epoch, seed)
+  train_batches, val_ds, test_ds, best_test_ds = _pipelines(
+      splits, dist, strategy, batch_size, eval_batch_size, steps_per_epoch, seed)
 
   # Fit.
   best = _best_validation_callback(model, out, workdir, ckpt)
@@ -474,7 +475,8 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   cb.save_samples(model, spec, os.path.join(out, "samples.png"), num_samples)
   _write_worker_record(dist, workdir, metrics, chief, model)  # the final weights
   if best is not None and best.best is not None:  # last: restores the best weights
-    metrics["best_validation"] = best_validation_metrics(model, best.best, best_test_ds)
+    metrics["best_validation"] = best_validation_metrics(model, best.best,
+                                                         best.best_checkpoint, best_test_ds)
   _write_json(os.path.join(out, "metrics.json"), metrics)
   if not chief:
     shutil.rmtree(out, ignore_errors=True)
