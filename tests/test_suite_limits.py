@@ -8,19 +8,14 @@ import os
 import subprocess
 import sys
 
-import gin
 import pytest
 
-from tfflowgan import config as config_lib
 from tfflowgan.data import load_splits
 from tfflowgan.evaluation import suite
 from tfflowgan.generators.realnvp import realnvp
 from tfflowgan.objectives.mle import flow_mle
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TINY = ["train.epochs = 1", "train.steps_per_epoch = 1", "realnvp.num_blocks = 1",
-        "realnvp.hidden = 8", "realnvp.final_couplings = 1", "train.num_samples = 4",
-        "train.sample_every_epochs = 0", "train.verbose = 0"]
 
 
 @pytest.fixture(scope="module")
@@ -73,14 +68,9 @@ def test_sample_quality_scores_as_many_samples_as_the_reference_split(digits, tm
 
 
 def test_evaluate_flags_reach_the_suite(tmp_path):
-  from tfflowgan import training  # pylint: disable=g-import-not-at-top
+  from test_evaluate_cli import _train_tiny  # pylint: disable=g-import-not-at-top
   workdir = tmp_path / "run"
-  gin.clear_config()
-  config_lib.parse([os.path.join(ROOT, "configs", "realnvp_digits_mle.gin")], TINY)
-  try:
-    config_lib.save_operative(str(workdir), lambda: training.train(str(workdir)))
-  finally:
-    gin.clear_config()
+  _train_tiny(workdir)
   cmd = [sys.executable, os.path.join(ROOT, "scripts", "evaluate.py"), "--workdir",
          str(workdir), "--stages", "jacobian,sample_quality", "--jacobian_max_dims", "63",
          "--max_examples", "100", "--classifier", str(tmp_path / "digits.keras"),

@@ -103,6 +103,16 @@ class OneWayFlow(keras.layers.Layer):
     return self(self.sample_inputs(batch, z, seed), training=training)
 
 
+def sample_chunked(generator, n: int, seed=None, chunk_size: int = 1000) -> np.ndarray:
+  """n samples of `generator.sample` as numpy, drawn chunk_size at a time;
+  seed: optional stateless seed [2] (chunk i uses seed + [0, i])."""
+  parts = []
+  for i in range(0, n, chunk_size):
+    s = None if seed is None else tf.cast(seed, tf.int32) + tf.constant([0, i])
+    parts.append(generator.sample(min(chunk_size, n - i), seed=s).numpy())
+  return np.concatenate(parts, axis=0)
+
+
 @gin.configurable
 def oneway_generator(spec, network=gin.REQUIRED, latent_dim: Optional[int] = None,
                      logdet: str = "exact", logdet_samples: int = 1):

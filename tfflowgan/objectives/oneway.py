@@ -35,7 +35,7 @@ import tensorflow as tf
 
 from tfflowgan.critics.mlp import mlp_critic
 from tfflowgan.generators.logdet import tape_sources
-from tfflowgan.generators.oneway import oneway_generator
+from tfflowgan.generators.oneway import oneway_generator, sample_chunked
 from tfflowgan.objectives import importance
 from tfflowgan.objectives.base import GenerativeModel
 from tfflowgan.objectives.common import adam, replica_mean
@@ -215,11 +215,7 @@ class OneWayFlowGAN(GenerativeModel):
     """n samples in data space ([0, 1] images, or raw 2D points), numpy.
 
     seed: optional stateless seed [2] (chunk i uses seed + [0, i])."""
-    parts = []
-    for i in range(0, n, chunk_size):
-      s = None if seed is None else tf.cast(seed, tf.int32) + tf.constant([0, i])
-      parts.append(self.generator.sample(min(chunk_size, n - i), seed=s).numpy())
-    x = np.concatenate(parts, axis=0)
+    x = sample_chunked(self.generator, n, seed, chunk_size)
     return np.clip(x, 0.0, 1.0) if self.spec.is_image else x
 
   def jacobian_map(self):
