@@ -11,6 +11,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfflowgan.paths import write_json
+
 
 class NonFiniteLossError(FloatingPointError):
   """Training produced a non-finite metric; the last good checkpoint is kept."""
@@ -64,13 +66,6 @@ BEST_VALIDATION = "best_validation.json"
 VALIDATION_NLL = ("val_nll", "val_nll_bound", "val_bits_per_dim", "val_bits_per_dim_bound")
 
 
-def _write_json_atomic(path, data):
-  tmp = f"{path}.tmp{os.getpid()}"
-  with open(tmp, "w") as f:
-    json.dump(data, f, indent=2)
-  os.replace(tmp, path)
-
-
 class BestValidation(keras.callbacks.Callback):
   """Keeps the checkpoint of the epoch with the lowest validation NLL, as
   Flow-GAN's protocol does (the best-validation checkpoint gives the test
@@ -111,7 +106,7 @@ class BestValidation(keras.callbacks.Callback):
     self.best = {"epoch": epoch + 1, "monitor": monitor, "value": value,
                  "checkpoint": os.path.relpath(path, self.workdir)}
     self.best_dir = self.workdir
-    _write_json_atomic(os.path.join(self.workdir, BEST_VALIDATION), self.best)
+    write_json(os.path.join(self.workdir, BEST_VALIDATION), self.best)
 
 
 class NonFiniteGuard(keras.callbacks.Callback):
@@ -249,10 +244,7 @@ class FIDHistory(keras.callbacks.Callback):
     record = {"features": self.description, "num_samples": self.num_samples,
               "num_reference": int(len(self.reference_acts)), "every_epochs": self.every,
               "history": sorted(self.entries, key=lambda e: e["epoch"])}
-    tmp = f"{self.path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-      json.dump(record, f, indent=2)
-    os.replace(tmp, self.path)
+    write_json(self.path, record)
 
 
 def fid_history(workdir, spec, validation, every, num_samples, step_var=None):

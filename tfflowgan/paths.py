@@ -1,5 +1,7 @@
-"""Workdirs and output folders: created and checked for writing."""
+"""Workdirs and output folders: created and checked for writing; JSON written
+atomically."""
 
+import json
 import os
 import tempfile
 
@@ -19,3 +21,11 @@ def make_workdir(path, flag="--workdir"):
     raise PathError(f"cannot write to {flag} {path!r} ({why}); pass a {flag} in a "
                     "folder you can write to") from e
   return path
+
+
+def write_json(path, data):
+  """Atomic: a reader sees the old file or the complete new one."""
+  tmp = f"{path}.tmp{os.getpid()}"
+  with open(tmp, "w") as f:
+    json.dump(data, f, indent=2)
+  os.replace(tmp, path)

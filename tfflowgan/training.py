@@ -44,7 +44,7 @@ from tfflowgan import strategy as strategy_lib
 from tfflowgan.errors import CheckpointError, ConfigError, UserError
 from tfflowgan.data import available_datasets, load_splits, make_batches
 from tfflowgan.evaluation import final
-from tfflowgan.paths import make_workdir
+from tfflowgan.paths import make_workdir, write_json
 
 
 def _jsonable(value):
@@ -55,14 +55,6 @@ def _jsonable(value):
     v = float(value)
     return v if math.isfinite(v) else str(v)
   return [_jsonable(v) for v in value]
-
-
-def _write_json(path, data):
-  """Atomic: a reader sees the old file or the complete new one."""
-  tmp = f"{path}.tmp{os.getpid()}"
-  with open(tmp, "w") as f:
-    json.dump(data, f, indent=2)
-  os.replace(tmp, path)
 
 
 STEP_KEY = "step/.ATTRIBUTES/VARIABLE_VALUE"
@@ -408,7 +400,7 @@ def _write_worker_record(dist, workdir, metrics, chief, model):
   task_type, task_id = strategy_lib.task(dist)
   if task_type is not None:  # every worker: its step count and weights checksum
     os.makedirs(os.path.join(workdir, "workers"), exist_ok=True)
-    _write_json(os.path.join(workdir, "workers", f"{task_type}_{task_id}.json"),
+    write_json(os.path.join(workdir, "workers", f"{task_type}_{task_id}.json"),
                 {"train_steps": metrics["train_steps"], "chief": chief,
                  "weights_sha256": weights_checksum(model)})
 
@@ -477,7 +469,7 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   if best is not None and best.best is not None:  # last: restores the best weights
     metrics["best_validation"] = best_validation_metrics(model, best.best,
                                                          best.best_checkpoint, best_test_ds)
-  _write_json(os.path.join(out, "metrics.json"), metrics)
+  write_json(os.path.join(out, "metrics.json"), metrics)
   if not chief:
     shutil.rmtree(out, ignore_errors=True)
   summary = {k: v for k, v in metrics.items() if k.startswith("test_")}
