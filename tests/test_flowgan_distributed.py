@@ -1,6 +1,7 @@
 """FlowGAN under tf.distribute.MirroredStrategy: one step on 2 logical CPUs
 equals one single-device step on the global batch (per-replica loss scaling,
-weight clipping through merge_call, the critic/generator dispatch).
+weight clipping through merge_call, the critic/generator dispatch), also with
+several scheduled steps per compiled call.
 
 The CPU must be split before TensorFlow initializes, so the check runs in a
 subprocess. Latents and GP interpolation weights come from fixed arrays, each
@@ -49,33 +50,38 @@ class Fixed(FlowGAN):
     return self._part(EPS, n)
 
 
-def build(loss):
+def build(loss, n_critic=1, steps_per_execution=1):
   g = realnvp(SPEC, num_scales=1, final_couplings=1, num_blocks=1, hidden=8)
   c = dcgan_critic(SPEC.shape, base_filters=8)
-  m = Fixed(g, c, SPEC, loss=loss, nll_weight=0.5, adversarial_weight=1.0, n_critic=1,
+  m = Fixed(g, c, SPEC, loss=loss, nll_weight=0.5, adversarial_weight=1.0, n_critic=n_critic,
             g_optimizer=keras.optimizers.SGD(0.05), d_optimizer=keras.optimizers.SGD(0.05))
-  m.compile()
+  m.compile(steps_per_execution=steps_per_execution)
   return m
 
 
-def step(m):
-  m.fit(tf.data.Dataset.from_tensors(X), epochs=1, steps_per_epoch=1, verbose=0)
+def step(m, steps):
+  m.fit(tf.data.Dataset.from_tensors(X).repeat(), epochs=1, steps_per_epoch=steps, verbose=0)
   return [v.numpy() for v in m.generator.weights + m.critic.weights], int(m.generator_steps.numpy())
 
 
-def main(loss):
-  single = build(loss)
+def main(case):
+  # "loss": one round of one critic update; "loss@k": 4 batches of n_critic = 2,
+  # k steps per compiled call on 2 replicas, one per call on one device.
+  loss, _, k = case.partition("@")
+  k = int(k or 1)
+  steps, n_critic = (4, 2) if k > 1 else (1, 1)
+  single = build(loss, n_critic)
   init = [v.numpy() for v in single.generator.weights + single.critic.weights]
   strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
   with strategy.scope():
-    mirrored = build(loss)
+    mirrored = build(loss, n_critic, k)
     for v, w in zip(mirrored.generator.weights + mirrored.critic.weights, init):
       v.assign(w)
-  a, ga = step(single)
-  b, gb = step(mirrored)
+  a, ga = step(single, steps)
+  b, gb = step(mirrored, steps)
   moved = max(float(np.abs(x - y).max()) for x, y in zip(a, init))
   diff = max(float(np.abs(x - y).max()) for x, y in zip(a, b))
-  print(f"RESULT loss={loss} replicas={strategy.num_replicas_in_sync} moved={moved:.3g} "
+  print(f"RESULT loss={case} replicas={strategy.num_replicas_in_sync} moved={moved:.3g} "
         f"diff={diff:.3g} gsteps={ga},{gb}")
 
 
@@ -89,13 +95,13 @@ def test_mirrored_step_equals_single_device_step(tmp_path):
   path = tmp_path / "mirror_check.py"
   path.write_text(SCRIPT)
   env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT)
-  proc = subprocess.run([sys.executable, str(path), "wgan_gp", "wgan"], capture_output=True,
+  proc = subprocess.run([sys.executable, str(path), "wgan_gp", "wgan", "wgan_gp@2"], capture_output=True,
                         text=True, timeout=300, env=env, cwd=ROOT)
-  results = re.findall(r"RESULT loss=(\w+) replicas=(\d+) moved=(\S+) diff=(\S+) gsteps=(\d+),(\d+)",
+  results = re.findall(r"RESULT loss=(\S+) replicas=(\d+) moved=(\S+) diff=(\S+) gsteps=(\d+),(\d+)",
                        proc.stdout)
-  assert len(results) == 2, proc.stdout + proc.stderr[-3000:]
+  assert len(results) == 3, proc.stdout + proc.stderr[-3000:]
   for loss, replicas, moved, diff, g1, g2 in results:
     assert replicas == "2"
     assert float(moved) > 1e-2, loss  # the step changed the weights ...
     assert float(diff) < 1e-5, loss  # ... identically on 1 and 2 replicas
-    assert g1 == g2 == "1"
+    assert g1 == g2 == ("2" if "@" in loss else "1")

@@ -89,6 +89,27 @@ def test_critic_schedule_and_resume(tmp_path):
           int(fresh.round_critic_steps.numpy())) == _schedule(18, 1, 3, 2, 4) == (10, 0)
 
 
+def test_device_schedule_with_several_steps_per_call():
+  """The schedule runs inside the compiled call: 4 scheduled steps per call
+  keep the counters of one batch per call, and a finite data set that ends
+  mid-call (5 batches, 2 per call) stops after its last batch."""
+  kw = dict(loss="wgan_gp", n_critic=1, critic_schedule=True, heavy_critic_steps=3,
+            warmup_steps=2, heavy_every=4)
+  model = FlowGAN(_gen(), critics.mlp_critic(SPEC.shape, hidden=(16,)), SPEC, **kw)
+  model.compile(steps_per_execution=4)
+  model.fit(_data(), epochs=1, steps_per_epoch=12, verbose=0)
+  got = (int(model.generator_steps.numpy()), int(model.round_critic_steps.numpy()))
+  assert got == _schedule(12, 1, 3, 2, 4) == (6, 0)
+  assert int(model.d_optimizer.iterations.numpy()) == 12
+  assert int(model.g_optimizer.iterations.numpy()) == 6
+  finite = FlowGAN(_gen(), critics.mlp_critic(SPEC.shape, hidden=(16,)), SPEC, **kw)
+  finite.compile(steps_per_execution=2)
+  finite.fit(_data(n=40).take(5), epochs=1, verbose=0)
+  assert (int(finite.generator_steps.numpy()),
+          int(finite.round_critic_steps.numpy())) == _schedule(5, 1, 3, 2, 4) == (1, 2)
+  assert int(finite.d_optimizer.iterations.numpy()) == 5
+
+
 def test_fit_logs_and_final_metrics():
   model = flowgan(SPEC, generator=_gen, critic=lambda s: critics.mlp_critic(s, hidden=(16,)),
                   nll_weight=1.0, adversarial_weight=1.0, n_critic=2, independent_critic=True,

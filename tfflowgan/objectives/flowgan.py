@@ -21,13 +21,14 @@ Schedule: one data batch = one critic update (fresh real data for every
 critic update, as in the WGAN code), so `steps_per_epoch` counts critic
 updates. `critic_step` makes one critic update; `train_step` makes the round's
 last critic update and then the generator update on the same batch. Which of
-the two compiled steps `model.fit` runs is decided on the host before each
-batch from two counter variables, `generator_steps` and `round_critic_steps`
+the two runs is decided on the device, in the compiled train function, from
+two counter variables, `generator_steps` and `round_critic_steps`
 (checkpointed with the model, so a resumed run continues the schedule): a
 round has n_critic critic updates, or with `critic_schedule` Danihelka's 100
-when generator_steps < 25 or a multiple of 500. (A `tf.cond` around the
-generator update fails under MirroredStrategy: an optimizer update is a
-cross-replica sync point, and those may not sit inside graph control flow.)
+when generator_steps < 25 or a multiple of 500. The `tf.cond` sits in the
+cross-replica context around `strategy.run` (under MirroredStrategy an
+optimizer update is a sync point, which may not sit inside control flow in a
+replica), so `steps_per_execution` > 1 runs whole schedules in one call.
 Per-replica losses are local means / replicas (`replica_mean`), so a
 mirrored step equals a single-device step on the global batch; exceptions:
 batch norm in a critic and the fast-learning critic, whose embedding averages
@@ -41,6 +42,7 @@ frozen generator on half of the test set and scored on the other half.
 import gin
 import keras
 import tensorflow as tf
+from keras.src.backend.tensorflow.trainer import reduce_per_replica
 
 from tfflowgan import critics
 from tfflowgan.objectives import adversarial_losses as al
@@ -150,16 +152,20 @@ class FlowGAN(FlowModel):
     e = critic.embed(tf.stop_gradient(x_e))
     return lambda x: critic.score(x, e, training=training)
 
-  def critic_updates(self, generator_step: int) -> int:
+  def critic_updates(self, generator_step):
     """Critic updates in the round before generator step `generator_step`
-    (0-based; the WGAN code's `Diters`)."""
-    heavy = generator_step < self.warmup_steps or generator_step % self.heavy_every == 0
-    return self.heavy_critic_steps if self.critic_schedule and heavy else self.n_critic
+    (0-based int64 tensor; the WGAN code's `Diters`)."""
+    n = tf.constant(self.n_critic, tf.int64)
+    if not self.critic_schedule:
+      return n
+    heavy = tf.logical_or(generator_step < self.warmup_steps,
+                          tf.equal(generator_step % self.heavy_every, 0))
+    return tf.where(heavy, tf.constant(self.heavy_critic_steps, tf.int64), n)
 
-  def generator_due(self) -> bool:
-    """True if the next critic update completes the round (host-side read)."""
-    done = int(self.round_critic_steps.numpy()) + 1
-    return done >= self.critic_updates(int(self.generator_steps.numpy()))
+  def generator_due(self):
+    """Whether the next critic update completes the round (a bool tensor)."""
+    done = tf.convert_to_tensor(self.round_critic_steps) + 1
+    return done >= self.critic_updates(tf.convert_to_tensor(self.generator_steps))
 
   def _clippable(self, critic):
     return getattr(critic, "clippable_variables", critic.trainable_variables)
@@ -209,18 +215,51 @@ class FlowGAN(FlowModel):
     return log_p, loss
 
   def make_train_function(self, force=False):
-    """Two compiled steps and a host-side dispatcher (module doc): under
-    MirroredStrategy an optimizer update (a cross-replica sync point) may
-    not sit inside `tf.cond`, so the schedule is decided outside the graph."""
+    """`steps_per_execution` scheduled batches per call (module doc): for each,
+    one switch in the cross-replica context between no batch (the data ended),
+    `critic_step` and `train_step`, each a `strategy.run` (a nested
+    `tf.function` there fails under MirroredStrategy, so with jit_compile the
+    iterator stays outside the XLA-compiled step). A call that finds no data
+    raises StopIteration."""
     if self.train_function is not None and not force:
       return self.train_function
-    if self.steps_per_execution != 1:
-      raise ValueError("FlowGAN needs steps_per_execution = 1")
-    critic_only = self._make_function(self.critic_step)
-    full_round = self._make_function(self.train_step)
+    strategy, steps = self.distribute_strategy, self.steps_per_execution
+
+    def run(step_fn, data):
+      return reduce_per_replica(strategy.run(step_fn, args=(data,)), strategy, "auto")
+
+    def scheduled(has_batch, batch, logs):
+      """One batch (`batch()`, if `has_batch`, else `logs` unchanged)."""
+      branch = tf.where(has_batch, tf.where(self.generator_due(), 2, 1), 0)
+      return tf.switch_case(branch, [lambda: logs,
+                                     lambda: run(self.critic_step, batch()),
+                                     lambda: run(self.train_step, batch())])
+
+    def multi_step(iterator):
+      done, logs = tf.constant(0), self._logs()
+      for _ in range(steps):
+        data = iterator.get_next_as_optional()
+        logs = scheduled(data.has_value(), data.get_value, logs)
+        done += tf.cast(data.has_value(), tf.int32)
+      return done, logs
+
+    if self.jit_compile and not self.run_eagerly:
+      compiled = tf.function(lambda data: scheduled(True, lambda: data, self._logs()),
+                             jit_compile=True)
+
+      def multi_step(iterator):  # noqa: F811  (XLA: the iterator stays outside)
+        done, logs = 0, None
+        for _, data in zip(range(steps), iterator):
+          done, logs = done + 1, compiled(data)
+        return done, logs
+    elif not self.run_eagerly:
+      multi_step = tf.function(multi_step, reduce_retracing=True)
 
     def train_function(iterator):
-      return full_round(iterator) if self.generator_due() else critic_only(iterator)
+      done, logs = multi_step(iterator)
+      if int(done) == 0:
+        raise StopIteration
+      return logs
 
     self.train_function = train_function
     return train_function
