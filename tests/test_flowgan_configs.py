@@ -27,9 +27,12 @@ CONFIGS = ([f"flowgan_{g}_{d}_{m}" for g, d in [("nice", "mnist"), ("realnvp", "
 def test_config_builds_and_steps(name):
   gin.clear_config()
   try:
-    # Fewer extra samples for the fast-learning critic: a fast test.
+    # Fewer extra samples for the fast-learning critic: a fast test. The CIFAR
+    # generator is realnvp_cifar10_mle's (stepped at full size in
+    # test_configs; same settings: test below), here with one residual block.
+    small = ["realnvp.num_blocks = 1"] if "cifar10" in name else []
     config_lib.parse([os.path.join(ROOT, "configs", name + ".gin")],
-                     ["flowgan.num_extra_samples = 2"])
+                     ["flowgan.num_extra_samples = 2"] + small)
     assert gin.query_parameter("train.model_builder").selector == "flowgan"
     spec = SPECS[gin.query_parameter("train.dataset")]
     model = gin.query_parameter("train.model_builder").scoped_configurable_fn(spec)
@@ -45,3 +48,22 @@ def test_config_builds_and_steps(name):
       assert any(not np.array_equal(b, v.numpy()) for b, v in zip(before, variables))
   finally:
     gin.clear_config()
+
+
+REALNVP_SETTINGS = ("num_scales", "final_couplings", "num_blocks", "hidden", "logit_alpha")
+
+
+def _realnvp_settings(name):
+  gin.clear_config()
+  try:
+    config_lib.parse([os.path.join(ROOT, "configs", name + ".gin")])
+    return {k: gin.query_parameter(f"realnvp.{k}") for k in REALNVP_SETTINGS}
+  finally:
+    gin.clear_config()
+
+
+def test_cifar10_flowgan_generators_are_the_mle_configs():
+  want = _realnvp_settings("realnvp_cifar10_mle")
+  assert want["num_blocks"] == 8
+  for mode in ("mle", "adv", "hybrid"):
+    assert _realnvp_settings(f"flowgan_realnvp_cifar10_{mode}") == want, mode

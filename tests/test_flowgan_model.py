@@ -90,27 +90,21 @@ def test_critic_schedule_and_resume(tmp_path):
 
 
 def test_device_schedule_with_several_steps_per_call():
-  """The schedule runs inside the compiled call: 4 scheduled steps per call
-  keep the counters of one batch per call, and a finite data set that ends
-  mid-call (5 batches, 2 per call) stops after its last batch."""
+  """The schedule runs inside the compiled call: 4 scheduled batches per call
+  keep the counters of one batch per call, also when the data set ends
+  mid-call (11 batches: calls of 4, 4 and 3)."""
   kw = dict(loss="wgan_gp", n_critic=1, critic_schedule=True, heavy_critic_steps=3,
             warmup_steps=2, heavy_every=4)
   model = FlowGAN(_gen(), critics.mlp_critic(SPEC.shape, hidden=(16,)), SPEC, **kw)
   model.compile(steps_per_execution=4)
-  model.fit(_data(), epochs=1, steps_per_epoch=12, verbose=0)
+  model.fit(_data(n=88).take(11), epochs=1, verbose=0)
   got = (int(model.generator_steps.numpy()), int(model.round_critic_steps.numpy()))
-  assert got == _schedule(12, 1, 3, 2, 4) == (6, 0)
-  assert int(model.d_optimizer.iterations.numpy()) == 12
-  assert int(model.g_optimizer.iterations.numpy()) == 6
-  finite = FlowGAN(_gen(), critics.mlp_critic(SPEC.shape, hidden=(16,)), SPEC, **kw)
-  finite.compile(steps_per_execution=2)
-  finite.fit(_data(n=40).take(5), epochs=1, verbose=0)
-  assert (int(finite.generator_steps.numpy()),
-          int(finite.round_critic_steps.numpy())) == _schedule(5, 1, 3, 2, 4) == (1, 2)
-  assert int(finite.d_optimizer.iterations.numpy()) == 5
+  assert got == _schedule(11, 1, 3, 2, 4) == (5, 0)
+  assert int(model.d_optimizer.iterations.numpy()) == 11
+  assert int(model.g_optimizer.iterations.numpy()) == 5
 
 
-def test_fit_logs_and_final_metrics():
+def test_fit_logs_and_final_metrics(monkeypatch):
   model = flowgan(SPEC, generator=_gen, critic=lambda s: critics.mlp_critic(s, hidden=(16,)),
                   nll_weight=1.0, adversarial_weight=1.0, n_critic=2, independent_critic=True,
                   heldout_critic_steps=3)
@@ -122,13 +116,15 @@ def test_fit_logs_and_final_metrics():
     assert np.isfinite(hist[key][-1]), key
   assert hist["generator_steps"][-1] == 1.0
   out = final.critic_metrics(model, _data(n=20, batch=10).take(2), min_samples=30, chunk=16)
-  assert final.final_metrics(model, _data(n=20, batch=10).take(1)).keys() == out.keys()
   assert set(out) == {"test_wasserstein", "test_independent_wasserstein",
                       "sample_bits_per_dim_median", "test_heldout_wasserstein"}
   assert all(np.isfinite(v) for v in out.values())
   images = model.sample(5, seed=tf.constant([1, 2]))
   assert images.shape == (5, 8, 8, 1) and 0 <= images.numpy().min() <= images.numpy().max() <= 1
   assert model.log_prob(images).shape == (5,)
+  # The runner's final_metrics holds the critic metrics of a Flow-GAN (only).
+  monkeypatch.setattr(final, "critic_metrics", lambda m, batches: {"test_wasserstein": 1.0})
+  assert final.final_metrics(model, _data().take(1)) == {"test_wasserstein": 1.0}
 
 
 def test_needs_a_positive_weight():

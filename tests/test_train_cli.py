@@ -26,12 +26,12 @@ def _cli(workdir, bindings, config=CONFIG):
                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
 
 
-def _train(workdir, bindings):
+def _train(workdir, bindings, config=CONFIG):
   """In-process: parse TINY + bindings and train; gin state cleared after."""
   from tfflowgan import training
   try:
     gin.clear_config()
-    config_lib.parse([CONFIG], TINY + bindings)
+    config_lib.parse([config], TINY + bindings)
     return training.train(str(workdir), verbose=0)
   finally:
     gin.clear_config()
@@ -94,16 +94,26 @@ def test_latent_dimension_larger_than_data_is_named(tmp_path):
                       "oneway_model.generator = @dcgan_network", "oneway_model.latent_dim = 100"])
 
 
-def test_steps_per_execution_keeps_step_counts_and_resume_exact(tmp_path):
-  """Two steps per compiled call: the global step, the optimizer's iterations
-  and the step checkpoints name the steps actually run, and a second call
-  resumes at the epoch boundary."""
+FLOWGAN = os.path.join(ROOT, "configs", "flowgan_realnvp_digits_hybrid.gin")
+
+
+@pytest.mark.parametrize("config", [CONFIG, FLOWGAN], ids=["mle", "flowgan"])
+def test_steps_per_execution_keeps_step_counts_and_resume_exact(tmp_path, config):
+  """Two steps per compiled call: the global step, the optimizers' iterations
+  (FlowGAN: the device-side schedule, 2 critic updates a round) and the step
+  checkpoints name the steps actually run, and a second call resumes at the
+  epoch boundary."""
   steps = ["train.steps_per_execution = 2", "train.steps_per_epoch = 4",
-           "train.checkpoint_every_steps = 2"]
-  first = _train(tmp_path, steps + ["train.epochs = 1"])
-  assert first["train_steps"] == 4 and first["optimizer_iterations"] == {"g_optimizer": 4}
+           "train.checkpoint_every_steps = 2", "flowgan.n_critic = 2",
+           "flowgan.heldout_critic_steps = 0", "mlp_critic.hidden = (8,)"]
+
+  def iterations(n):
+    return ({"g_optimizer": n} if config == CONFIG
+            else {"d_optimizer": n, "g_optimizer": n // 2})
+  first = _train(tmp_path, steps + ["train.epochs = 1"], config)
+  assert first["train_steps"] == 4 and first["optimizer_iterations"] == iterations(4)
   saved = sorted(os.listdir(tmp_path / "checkpoints" / "steps"))
   assert "ckpt-2.index" in saved and "ckpt-4.index" not in saved  # 4 ends the epoch
-  second = _train(tmp_path, steps + ["train.epochs = 3"])
-  assert second["train_steps"] == 12 and second["optimizer_iterations"] == {"g_optimizer": 12}
+  second = _train(tmp_path, steps + ["train.epochs = 3"], config)
+  assert second["train_steps"] == 12 and second["optimizer_iterations"] == iterations(12)
   assert second["resumed_from"]

@@ -65,15 +65,32 @@ def test_bad_binding_is_one_line(tmp_path):
   assert "In call to configurable" not in line
 
 
-@pytest.mark.parametrize("how", ["flag", "environment"])
-def test_debug_shows_the_traceback(tmp_path, how):
-  run = _train(tmp_path, "nice_mnist_mle.gin",
-               extra=["--debug"] if how == "flag" else [],
-               env={"TFFLOWGAN_DEBUG": "1"} if how == "environment" else {})
+def test_debug_flag_shows_the_traceback(tmp_path):
+  run = _train(tmp_path, "nice_mnist_mle.gin", extra=["--debug"])
   assert run.returncode != 0
   assert "Traceback (most recent call last)" in run.stderr
   assert "DataNotFoundError: TFDS dataset 'mnist' is not prepared" in run.stderr
   assert "tfds_images.py" in run.stderr  # where it was raised
+
+
+@pytest.mark.parametrize("value, raises", [("1", True), ("0", False), ("", False)])
+def test_debug_environment_variable_reraises_the_user_error(monkeypatch, value, raises):
+  from absl import flags
+  from tfflowgan import cli
+  if not flags.FLAGS.is_parsed():
+    flags.FLAGS.mark_as_parsed()  # --debug at its default, False
+
+  def fail():
+    raise errors.ConfigError("bad setting\nsecond line")
+  monkeypatch.setenv(cli.DEBUG_ENV, value)
+  if raises:
+    with pytest.raises(errors.ConfigError, match="bad setting"):
+      cli.run(fail)
+  else:
+    with pytest.raises(SystemExit) as exit_info:
+      cli.run(fail)
+    assert exit_info.value.code == errors.one_line(errors.ConfigError("bad setting\nsecond line"))
+    assert "\n" not in exit_info.value.code
 
 
 def test_evaluate_missing_checkpoint_is_one_line(tmp_path):

@@ -236,16 +236,18 @@ class FlowGAN(FlowModel):
                                      lambda: run(self.train_step, batch())])
 
     def multi_step(iterator):
-      done, logs = tf.constant(0), self._logs()
-      for _ in range(steps):
-        data = iterator.get_next_as_optional()
+      def body(done, data, logs):
         logs = scheduled(data.has_value(), data.get_value, logs)
         done += tf.cast(data.has_value(), tf.int32)
+        return done, tf.cond(done < steps, iterator.get_next_as_optional, lambda: data), logs
+      done, _, logs = tf.while_loop(
+          lambda done, data, _: tf.logical_and(done < steps, data.has_value()), body,
+          (tf.constant(0), iterator.get_next_as_optional(), self._logs()))
       return done, logs
 
     if self.jit_compile and not self.run_eagerly:
       compiled = tf.function(lambda data: scheduled(True, lambda: data, self._logs()),
-                             jit_compile=True)
+                             jit_compile=True, autograph=False)
 
       def multi_step(iterator):  # noqa: F811  (XLA: the iterator stays outside)
         done, logs = 0, None
@@ -253,7 +255,7 @@ class FlowGAN(FlowModel):
           done, logs = done + 1, compiled(data)
         return done, logs
     elif not self.run_eagerly:
-      multi_step = tf.function(multi_step, reduce_retracing=True)
+      multi_step = tf.function(multi_step, reduce_retracing=True, autograph=False)
 
     def train_function(iterator):
       done, logs = multi_step(iterator)
