@@ -222,6 +222,17 @@ def _set_steps_per_execution(model, steps):
     raise ConfigError(f"train.steps_per_execution = {steps}: {e}") from e
 
 
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+
+
+def set_precision(precision):
+  """Sets Keras' global dtype policy (`train.precision`)."""
+  if precision not in PRECISIONS:
+    raise ConfigError(f"train.precision = {precision!r} is unknown; use one of "
+                      f"{', '.join(map(repr, PRECISIONS))}")
+  keras.mixed_precision.set_global_policy(precision)
+
+
 def build_model(model_builder, spec):
   try:
     return model_builder(spec)
@@ -368,6 +379,7 @@ def _evaluate(model, spec, dataset, epochs, ckpt, resumed, val_ds, test_ds, out)
   """metrics.json's figures: run facts, validation and test means, and the
   measurements of `evaluation.final`."""
   metrics = {"dataset": dataset, "num_dims": spec.num_dims, "levels": spec.levels,
+             "precision": keras.mixed_precision.global_policy().name,
              "epochs": epochs, "train_steps": int(ckpt.step.numpy()),
              "optimizer_iterations": optimizer_iterations(model),
              "resumed_from": resumed,
@@ -411,7 +423,7 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
           strategy="default", dataset_kwargs=None, num_samples=64,
           sample_every_epochs=1, keep_checkpoints=3, verbose=None,
           checkpoint_every_steps=None, sample_every_steps=None, log_every_steps=None,
-          steps_per_execution=1, fid_every_epochs=0, fid_samples=500):
+          steps_per_execution=1, fid_every_epochs=0, fid_samples=500, precision="float32"):
   """Trains `model_builder(spec)` on `dataset` and writes results to `workdir`.
 
   Returns the metrics dict also written to `workdir/metrics.json` (with
@@ -423,6 +435,9 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   (fewer host round trips for small models; step counts stay exact).
   fid_every_epochs: FID of `fid_samples` samples against the validation set
   every N epochs, in `fid_history.json` (`callbacks.FIDHistory`; 0: off).
+  precision: Keras' global dtype policy while the model is built and trained
+  ('float32', 'mixed_bfloat16', 'mixed_float16'): networks compute in it,
+  densities, losses and metrics stay float32 (README, "Mixed precision").
   Multi-worker: only the chief writes to `workdir`.
   """
   if verbose is None:  # a progress bar on a terminal, one line per epoch in logs
@@ -435,6 +450,7 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   out = make_workdir(workdir) if chief else tempfile.mkdtemp(prefix="tfflowgan_worker_")
 
   # Data, model, resume.
+  set_precision(precision)
   keras.utils.set_random_seed(seed)
   splits = load_data(dataset, seed, dataset_kwargs)
   spec = splits.spec

@@ -3,6 +3,8 @@
 import keras
 from keras import layers, ops
 
+from tfflowgan.precision import float32
+
 
 class ResNetCouplingNet(keras.layers.Layer):
   """RealNVP's residual coupling network: masked x [B,H,W,C] -> (shift, log_scale).
@@ -25,13 +27,14 @@ class ResNetCouplingNet(keras.layers.Layer):
     self.channels = channels
 
   def build(self, input_shape):
-    self.scale = self.add_weight(shape=(self.channels,), initializer="ones", name="scale")
+    self.scale = self.add_weight(shape=(self.channels,), initializer="ones", name="scale",
+                                 autocast=False)  # float32 under mixed precision
 
   def call(self, x):
     h = self.conv_in(x)
     for c1, c2 in self.blocks:
       h = h + c2(ops.relu(c1(ops.relu(h))))
-    out = self.conv_out(ops.relu(h))
+    out = float32(self.conv_out(ops.relu(h)))
     shift, raw = out[..., :self.channels], out[..., self.channels:]
     return shift, self.scale * ops.tanh(raw)
 
@@ -49,4 +52,4 @@ class MLPShiftNet(keras.layers.Layer):
   def call(self, x):
     for layer in self.hidden:
       x = layer(x)
-    return self.out(x)
+    return float32(self.out(x))

@@ -11,6 +11,8 @@ from typing import Optional, Sequence
 import gin
 import keras
 
+from tfflowgan.precision import float32_output
+
 
 def _norm(kind):
   if kind == "batch":
@@ -34,5 +36,5 @@ def dcgan_critic(input_shape: Sequence[int], base_filters: int = 64,
     h = keras.layers.LeakyReLU(negative_slope=0.2)(h)
     size, filters, i = (size + 1) // 2, min(2 * filters, max_filters), i + 1
   h = keras.layers.Flatten()(h)
-  outputs = keras.layers.Dense(1)(h)
+  outputs = float32_output(keras.layers.Dense(1)(h))
   return keras.Model(inputs, outputs, name=name)

@@ -21,6 +21,8 @@ import gin
 import keras
 from keras import layers, ops
 
+from tfflowgan.precision import float32
+
 
 def _norm(kind):
   if kind is None:
@@ -92,7 +94,7 @@ class FastLearningCritic(keras.Model):
       if norm is not None:
         h = norm(h, training=training)
       h = ops.leaky_relu(h, 0.2)
-    return self.head(ops.reshape(h, (ops.shape(h)[0], -1)))
+    return float32(self.head(ops.reshape(h, (ops.shape(h)[0], -1))))
 
   def call(self, inputs, training=None):
     x, x_e = inputs

@@ -13,6 +13,8 @@ import gin
 import keras
 from keras import layers
 
+from tfflowgan.precision import float32_output
+
 
 def _norm(kind, axis):
   if kind is None:
@@ -39,7 +41,7 @@ def flowgan_mnist_critic(input_shape: Sequence[int], filters: int = 64,
   h = _lrelu(_norm(norm, [-3, -2, -1])(h))
   h = layers.Dense(hidden)(layers.Flatten()(h))
   h = _lrelu(_norm(norm, -1)(h))
-  return keras.Model(inputs, layers.Dense(1)(h), name=name)
+  return keras.Model(inputs, float32_output(layers.Dense(1)(h)), name=name)
 
 
 @gin.configurable
@@ -54,4 +56,4 @@ def flowgan_cifar_critic(input_shape: Sequence[int],
     h = _lrelu(layers.Conv2D(int(f), 5, strides=2, padding="same")(h))
     h = _norm(norm, [-3, -2, -1])(h)
   h = layers.Flatten()(h)
-  return keras.Model(inputs, layers.Dense(1)(h), name=name)
+  return keras.Model(inputs, float32_output(layers.Dense(1)(h)), name=name)

@@ -10,6 +10,8 @@ from typing import Optional, Sequence
 import gin
 import keras
 
+from tfflowgan.precision import float32_output
+
 
 @gin.configurable
 def mlp_critic(input_shape: Sequence[int], hidden: Sequence[int] = (128, 128),
@@ -34,5 +36,5 @@ def mlp_critic(input_shape: Sequence[int], hidden: Sequence[int] = (128, 128),
     elif norm is not None:
       raise ValueError(f"norm must be None or 'layer', got {norm!r}")
     h = keras.layers.Activation(activation)(h)
-  outputs = keras.layers.Dense(1)(h)
+  outputs = float32_output(keras.layers.Dense(1)(h))
   return keras.Model(inputs, outputs, name=name)

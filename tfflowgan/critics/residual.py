@@ -13,6 +13,8 @@ import gin
 import keras
 from keras import layers, ops
 
+from tfflowgan.precision import float32_output
+
 
 class _Block(layers.Layer):
 
@@ -44,4 +46,4 @@ def residual_critic(input_shape: Sequence[int], filters: int = 64, extra_blocks:
   for _ in range(extra_blocks):
     h, first = _Block(filters, False, first)(h), False
   h = ops.sum(ops.relu(h), axis=(1, 2))
-  return keras.Model(inputs, layers.Dense(1)(h), name=name)
+  return keras.Model(inputs, float32_output(layers.Dense(1)(h)), name=name)

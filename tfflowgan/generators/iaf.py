@@ -15,6 +15,7 @@ import tensorflow as tf
 from keras import ops
 
 from tfflowgan.generators.flow import prior
+from tfflowgan.precision import float32
 
 
 def made_masks(dim: int, hidden: int):
@@ -59,7 +60,8 @@ class IAFStep(keras.layers.Layer):
 
   def call(self, z, h):
     a = ops.elu(self.hidden_z(z) + self.hidden_h(h))
-    m, s = self.out_m(a), self.out_s(a) + self.forget_bias
+    m, s = float32(self.out_m(a), self.out_s(a))
+    s = s + self.forget_bias
     gate = ops.sigmoid(s)
     return gate * z + (1.0 - gate) * m, -ops.sum(ops.log_sigmoid(s), axis=-1)
 

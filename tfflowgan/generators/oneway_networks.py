@@ -10,6 +10,7 @@ import keras
 import numpy as np
 
 from tfflowgan.generators.oneway import check_min_width
+from tfflowgan.precision import float32_output
 
 
 @gin.configurable
@@ -27,11 +28,11 @@ def mlp_network(data_shape: Sequence[int], hidden: Sequence[int] = (128, 128),
   h = inputs
   for units in hidden:
     h = keras.layers.Dense(units, activation=activation)(h)
-  outputs = keras.layers.Dense(n)(h)
+  outputs = float32_output(keras.layers.Dense(n)(h))
   if output_scale != 1.0:
-    outputs = keras.layers.Rescaling(float(output_scale))(outputs)
+    outputs = keras.layers.Rescaling(float(output_scale), dtype="float32")(outputs)
   if len(data_shape) != 1:
-    outputs = keras.layers.Reshape(tuple(data_shape))(outputs)
+    outputs = keras.layers.Reshape(tuple(data_shape), dtype="float32")(outputs)
   net = keras.Model(inputs, outputs, name=name)
   check_min_width(net, n)
   return net
@@ -65,7 +66,7 @@ def dcgan_network(data_shape: Sequence[int], base_filters: int = 64,
     h = keras.layers.ReLU()(h)
     out = channels if i == k - 1 else max(filters // 2 ** (i + 1), 1)
     h = keras.layers.Conv2DTranspose(out, 4, strides=2, padding="same")(h)
-  outputs = keras.layers.Activation("sigmoid")(h)
+  outputs = keras.layers.Activation("sigmoid", dtype="float32")(h)  # float32 images
   net = keras.Model(inputs, outputs, name=name)
   check_min_width(net, n)
   return net

@@ -22,6 +22,7 @@ from keras import layers, ops
 
 from tfflowgan.bijectors import (Logit, MultiScaleRealNVP, ResNetCouplingNet,
                                  coupling_specs, multiscale_plan)
+from tfflowgan.precision import float32
 
 
 def _num_halvings(size: int, smallest: int = 4) -> int:
@@ -56,7 +57,7 @@ class ConvEncoder(keras.layers.Layer):
     for conv in self.convs:
       h = ops.leaky_relu(conv(h), 0.2)
     h = ops.leaky_relu(self.dense(ops.reshape(h, (ops.shape(h)[0], -1))), 0.2)
-    out = self.out(h)
+    out = float32(self.out(h))
     d = self.latent_dim
     return out[:, :d], out[:, d:2 * d], out[:, 2 * d:]
 
@@ -87,14 +88,15 @@ class ConvDecoder(keras.layers.Layer):
     scale_shape = {"isotropic": (1,), "per_dim": self.out_shape, "conditional": (1,)}
     self.log_scale = self.add_weight(
         shape=scale_shape[self.variance], name="log_scale",
-        initializer=keras.initializers.Constant(self.init_log_scale))
+        initializer=keras.initializers.Constant(self.init_log_scale),
+        autocast=False)  # float32 under mixed precision
 
   def call(self, z):
     h = ops.relu(self.dense(z))
     h = ops.reshape(h, (ops.shape(z)[0], *self.start, -1))
     for up in self.ups:
       h = ops.relu(up(h))
-    out = self.out(h)
+    out = float32(self.out(h))
     c = self.out_shape[-1]
     if self.variance == "conditional":
       return out[..., :c], self.log_scale + out[..., c:]

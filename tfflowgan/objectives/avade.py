@@ -32,7 +32,7 @@ from tfflowgan.generators.flow import prior
 from tfflowgan.generators.iaf import Posterior
 from tfflowgan.generators.vae import vae_decoder, vae_encoder
 from tfflowgan.objectives.base import GenerativeModel
-from tfflowgan.objectives.common import adam, replica_mean
+from tfflowgan.objectives.common import adam, for_precision, scaled_loss
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -61,12 +61,12 @@ class AVADE(GenerativeModel):
     self.dequantize_fakes, self.iw_samples = dequantize_fakes, int(iw_samples)
     x = tf.fill([1, *spec.shape], 0.5)
     self.coverage(x, tf.zeros([1, self.latent_dim]))  # builds every network
-    self.g_optimizer = g_optimizer or adam()
+    self.g_optimizer = for_precision(g_optimizer or adam())
     self.g_optimizer.build(self.generator_variables)
     names = ["loss", "nll_bound", "bits_per_dim_bound", "recon", "kl", "log_det"]
     if critic is not None:
       critic(x)
-      self.d_optimizer = d_optimizer or adam(2e-4, beta_1=0.5)
+      self.d_optimizer = for_precision(d_optimizer or adam(2e-4, beta_1=0.5))
       self.d_optimizer.build(critic.trainable_variables)
       names += ["d_loss", "l_q"]
     self.init_metrics(*names)
@@ -162,7 +162,7 @@ class AVADE(GenerativeModel):
         d_loss = (tf.reduce_mean(tf.nn.softplus(-self.critic(x, training=True)))
                   + tf.reduce_mean(tf.nn.softplus(self.critic(tf.stop_gradient(fake),
                                                               training=True))))
-        d_scaled = d_loss / tf.distribute.get_strategy().num_replicas_in_sync
+        d_scaled = scaled_loss(self.d_optimizer, d_loss)  # replicas, float16
       d_vars = self.critic.trainable_variables
       self.d_optimizer.apply_gradients(zip(tape.gradient(d_scaled, d_vars), d_vars))
       logs["d_loss"] = d_loss
@@ -175,7 +175,7 @@ class AVADE(GenerativeModel):
         l_q = -tf.reshape(self.critic(fake, training=True), [-1])  # -(ln D - ln(1-D))
         per_example += self.adversarial_weight * l_q
         logs["l_q"] = l_q
-      loss = replica_mean(per_example)
+      loss = scaled_loss(self.g_optimizer, per_example)
     g_vars = self.generator_variables
     self.g_optimizer.apply_gradients(zip(tape.gradient(loss, g_vars), g_vars))
     logs.update(self._coverage_metrics(terms), loss=per_example)

@@ -1,4 +1,5 @@
-"""Pieces every objective shares: optimizers, per-replica loss scaling, metrics."""
+"""Pieces every objective shares: optimizers, per-replica and float16 loss
+scaling, metrics."""
 
 import gin
 import keras
@@ -39,6 +40,21 @@ def adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, decay_rate=1.0,
   elif decay_rate != 1.0:
     lr = keras.optimizers.schedules.ExponentialDecay(learning_rate, 1, decay_rate)
   return keras.optimizers.Adam(lr, beta_1=beta_1, beta_2=beta_2, clipnorm=clipnorm)
+
+
+def for_precision(optimizer):
+  """`optimizer`, under the 'mixed_float16' policy wrapped in Keras' dynamic
+  `LossScaleOptimizer` (float16 gradients underflow without loss scaling)."""
+  if (keras.mixed_precision.global_policy().name == "mixed_float16"
+      and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer)):
+    return keras.optimizers.LossScaleOptimizer(optimizer)
+  return optimizer
+
+
+def scaled_loss(optimizer, per_example):
+  """`replica_mean(per_example)` times the optimizer's loss scale (1 unless
+  it is a `LossScaleOptimizer`, which unscales the gradients it applies)."""
+  return optimizer.scale_loss(replica_mean(per_example))
 
 
 def replica_mean(per_example):

@@ -46,7 +46,8 @@ from keras.src.backend.tensorflow.trainer import reduce_per_replica
 
 from tfflowgan import critics
 from tfflowgan.objectives import adversarial_losses as al
-from tfflowgan.objectives.common import adam, replica_mean, update_likelihood_metrics
+from tfflowgan.objectives.common import (adam, for_precision, scaled_loss,
+                                        update_likelihood_metrics)
 from tfflowgan.objectives.mle import FlowModel
 
 
@@ -96,12 +97,12 @@ class FlowGAN(FlowModel):
     self.heldout_critic, self.heldout_critic_steps = heldout_critic, int(heldout_critic_steps)
 
     self.generator.build()
-    self.g_optimizer = g_optimizer or adam(1e-4, beta_1=0.5, beta_2=0.9)
-    self.d_optimizer = d_optimizer or adam(1e-4, beta_1=0.5, beta_2=0.9)
+    self.g_optimizer = for_precision(g_optimizer or adam(1e-4, beta_1=0.5, beta_2=0.9))
+    self.d_optimizer = for_precision(d_optimizer or adam(1e-4, beta_1=0.5, beta_2=0.9))
     self.g_optimizer.build(self.generator.trainable_variables)
     self._build_critic(self.critic, self.d_optimizer)
     if eval_critic is not None:
-      self.e_optimizer = e_optimizer or adam(1e-4, beta_1=0.5, beta_2=0.9)
+      self.e_optimizer = for_precision(e_optimizer or adam(1e-4, beta_1=0.5, beta_2=0.9))
       self._build_critic(eval_critic, self.e_optimizer)
     counter = dict(shape=(), dtype="int64", initializer="zeros", trainable=False,
                    aggregation="only_first_replica")
@@ -182,7 +183,7 @@ class FlowGAN(FlowModel):
         gp = al.gradient_penalty(f, x_real, x_fake,
                                  self.interpolation_weights(tf.shape(x_real)[0]))
         loss = loss + self.gp_weight * gp
-      scaled = replica_mean(loss)  # inside the tape
+      scaled = scaled_loss(optimizer, loss)  # inside the tape
     variables = critic.trainable_variables
     grads = tape.gradient(scaled, variables)
     optimizer.apply_gradients(zip(grads, variables))
@@ -203,7 +204,7 @@ class FlowGAN(FlowModel):
         f = self.critic_fn(self.critic, x_e, training=True)
         fake = f(self.to_critic(self.generate(tf.shape(x)[0])))
         loss = loss + self.adversarial_weight * self.adv_loss_fn(fake)
-      scaled = replica_mean(loss)
+      scaled = scaled_loss(self.g_optimizer, loss)
     variables = self.generator.trainable_variables
     grads = tape.gradient(scaled, variables,
                           unconnected_gradients=tf.UnconnectedGradients.ZERO)

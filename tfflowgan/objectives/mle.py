@@ -5,7 +5,8 @@ import keras
 import tensorflow as tf
 
 from tfflowgan.objectives.base import GenerativeModel
-from tfflowgan.objectives.common import adam, replica_mean, update_likelihood_metrics
+from tfflowgan.objectives.common import (adam, for_precision, scaled_loss,
+                                        update_likelihood_metrics)
 
 
 class FlowModel(GenerativeModel):
@@ -42,7 +43,7 @@ class FlowMLE(FlowModel):
     self.generator = generator
     self.spec = spec
     self.generator.build()
-    self.g_optimizer = optimizer or adam()
+    self.g_optimizer = for_precision(optimizer or adam())
     self.g_optimizer.build(self.generator.trainable_variables)
     self.init_metrics("nll", "bits_per_dim")
 
@@ -52,7 +53,7 @@ class FlowMLE(FlowModel):
   def train_step(self, x):
     with tf.GradientTape() as tape:
       log_p = self.generator.log_prob(x)
-      loss = replica_mean(-log_p)
+      loss = scaled_loss(self.g_optimizer, -log_p)
     variables = self.generator.trainable_variables
     grads = tape.gradient(loss, variables)
     self.g_optimizer.apply_gradients(zip(grads, variables))

@@ -38,7 +38,7 @@ from tfflowgan.generators.logdet import tape_sources
 from tfflowgan.generators.oneway import oneway_generator, sample_chunked
 from tfflowgan.objectives import importance
 from tfflowgan.objectives.base import GenerativeModel
-from tfflowgan.objectives.common import adam, replica_mean
+from tfflowgan.objectives.common import adam, for_precision, scaled_loss
 from tfflowgan.data.units import bits_per_dim
 
 
@@ -77,8 +77,8 @@ class OneWayFlowGAN(GenerativeModel):
     self.log_zeta = self.add_weight(name="log_zeta", shape=(), initializer="zeros",
                                     trainable=False)
     self.log_zeta_estimated = False
-    self.d_optimizer = d_optimizer or keras.optimizers.Adam(1e-5)
-    self.g_optimizer = g_optimizer or keras.optimizers.Adam(5e-4)
+    self.d_optimizer = for_precision(d_optimizer or keras.optimizers.Adam(1e-5))
+    self.g_optimizer = for_precision(g_optimizer or keras.optimizers.Adam(5e-4))
     self.d_optimizer.build(self.critic.trainable_variables)
     self.g_optimizer.build(self.generator.trainable_variables)
     self._energy_fn = tf.function(self.energy, reduce_retracing=True)
@@ -135,9 +135,9 @@ class OneWayFlowGAN(GenerativeModel):
     y, log_pg = tf.stop_gradient(y), tf.stop_gradient(log_pg)
     with tf.GradientTape() as tape:
       d_loss, log_zeta = self.discriminator_loss(x, y, log_pg)
-      scaled_loss = replica_mean(d_loss)  # MirroredStrategy scaling
+      d_scaled = scaled_loss(self.d_optimizer, d_loss)  # replicas, float16
     d_vars = self.critic.trainable_variables
-    self.d_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, d_vars), d_vars))
+    self.d_optimizer.apply_gradients(zip(tape.gradient(d_scaled, d_vars), d_vars))
 
     # 2. Generator: minimize w KL(P_G || P_D) = mean[-w log|J| - D(G(z))] (eq. 17).
     for _ in range(self.generator_steps):
@@ -145,9 +145,9 @@ class OneWayFlowGAN(GenerativeModel):
         u = self.generator.sample_inputs(batch)
         y, logdet = self.generator.forward_with_logdet(u, training=True)
         g_loss = self.generator_loss(y, logdet)
-        scaled_loss = replica_mean(g_loss)
+        g_scaled = scaled_loss(self.g_optimizer, g_loss)
       g_vars = self.generator.trainable_variables
-      g_grads = tape.gradient(scaled_loss, tape_sources(g_vars),
+      g_grads = tape.gradient(g_scaled, tape_sources(g_vars),
                               unconnected_gradients=tf.UnconnectedGradients.ZERO)
       self.g_optimizer.apply_gradients(zip(g_grads, g_vars))
 

@@ -27,7 +27,7 @@ from tfflowgan.critics.dcgan import dcgan_critic
 from tfflowgan.generators.oneway import oneway_generator, sample_chunked
 from tfflowgan.objectives import adversarial_losses as al
 from tfflowgan.objectives.base import GenerativeModel, NoLikelihoodError
-from tfflowgan.objectives.common import adam, replica_mean
+from tfflowgan.objectives.common import adam, for_precision, scaled_loss
 
 
 class WGANGP(GenerativeModel):
@@ -53,8 +53,8 @@ class WGANGP(GenerativeModel):
     self.generator, self.critic, self.spec = generator, critic, spec
     self.gp_weight, self.critic_steps = float(gp_weight), int(critic_steps)
     self.critic.build((None,) + tuple(spec.shape))
-    self.d_optimizer = d_optimizer or adam(1e-4, beta_1=0.0, beta_2=0.9)
-    self.g_optimizer = g_optimizer or adam(1e-4, beta_1=0.0, beta_2=0.9)
+    self.d_optimizer = for_precision(d_optimizer or adam(1e-4, beta_1=0.0, beta_2=0.9))
+    self.g_optimizer = for_precision(g_optimizer or adam(1e-4, beta_1=0.0, beta_2=0.9))
     self.d_optimizer.build(self.critic.trainable_variables)
     self.g_optimizer.build(self.generator.trainable_variables)
     self.init_metrics("d_loss", "g_loss", "wasserstein", "gradient_penalty")
@@ -89,14 +89,14 @@ class WGANGP(GenerativeModel):
       eps = tf.random.uniform([batch])
       with tf.GradientTape() as tape:
         d_loss, w, penalty = self.critic_loss(x, x_g, eps)
-        scaled_loss = replica_mean(d_loss)  # MirroredStrategy scaling
-      self.d_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, d_vars), d_vars))
+        d_scaled = scaled_loss(self.d_optimizer, d_loss)  # replicas, float16
+      self.d_optimizer.apply_gradients(zip(tape.gradient(d_scaled, d_vars), d_vars))
 
     # 2. Generator: min -mean f(G(z)).
     with tf.GradientTape() as tape:
       g_loss = self.generator_loss(self.generator.sample(batch, training=True))
-      scaled_loss = replica_mean(g_loss)
-    self.g_optimizer.apply_gradients(zip(tape.gradient(scaled_loss, g_vars), g_vars))
+      g_scaled = scaled_loss(self.g_optimizer, g_loss)
+    self.g_optimizer.apply_gradients(zip(tape.gradient(g_scaled, g_vars), g_vars))
 
     return self.update_metrics(d_loss=d_loss, g_loss=g_loss, wasserstein=w,
                                gradient_penalty=penalty)
