@@ -1,4 +1,5 @@
-"""The machine's float32 matmul peak and the model FLOPs of a RealNVP step."""
+"""The machine's matmul peak in each precision and the model FLOPs of the
+NICE and RealNVP training steps."""
 
 import time
 
@@ -6,11 +7,13 @@ import tensorflow as tf
 
 from tfflowgan.bijectors import coupling_specs
 
+PEAK_SIZES = (512, 1024, 2048, 3072, 4096)
 
-def matmul_peak_flops(n: int = 2048, repeats: int = 10) -> float:
-  """FLOP/s of a large float32 matmul (2 n^3 per product), in this process."""
-  a = tf.random.normal([n, n])
-  b = tf.random.normal([n, n])
+
+def matmul_flops(n: int, dtype=tf.float32, repeats: int = 10) -> float:
+  """FLOP/s of an n x n x n matmul (2 n^3 per product) in `dtype`."""
+  a = tf.cast(tf.random.normal([n, n]), dtype)
+  b = tf.cast(tf.random.normal([n, n]), dtype)
   mm = tf.function(lambda: tf.linalg.matmul(a, b))
   mm().numpy()
   start = time.perf_counter()
@@ -18,6 +21,12 @@ def matmul_peak_flops(n: int = 2048, repeats: int = 10) -> float:
     out = mm()
   out.numpy()
   return 2.0 * n ** 3 * repeats / (time.perf_counter() - start)
+
+
+def matmul_peak(dtype=tf.float32, sizes=PEAK_SIZES):
+  """(best FLOP/s over `sizes`, {n: FLOP/s}) in `dtype`."""
+  by_size = {n: matmul_flops(n, dtype, repeats=max(3, int(2e10 / n ** 3))) for n in sizes}
+  return max(by_size.values()), by_size
 
 
 def realnvp_forward_flops(generator) -> float:
@@ -32,6 +41,19 @@ def realnvp_forward_flops(generator) -> float:
   return total
 
 
+def nice_forward_flops(generator) -> float:
+  """Forward FLOPs per example of NICE's coupling MLPs (2 * d_in * d_out per
+  dense layer)."""
+  total = 0.0
+  for net in generator.nets:
+    for layer in net.hidden + [net.out]:
+      d_in, d_out = layer.kernel.shape
+      total += 2.0 * d_in * d_out
+  return total
+
+
 def train_step_flops(generator, batch: int) -> float:
   """Model FLOPs of one MLE step: forward + backward ~ 3x forward."""
-  return 3.0 * realnvp_forward_flops(generator) * batch
+  forward = (realnvp_forward_flops(generator) if hasattr(generator, "plan")
+             else nice_forward_flops(generator))
+  return 3.0 * forward * batch

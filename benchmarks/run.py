@@ -1,10 +1,13 @@
 """Benchmarks: `python benchmarks/run.py [--quick]` prints tables and writes benchmarks/results.json.
 
-1. train-step throughput (examples/s) and peak memory per generator/objective,
-   eager vs tf.function vs XLA (each case in a fresh process, for honest peak memory);
-2. exported SavedModel `log_prob` vs the in-memory model;
-3. log-det estimators as time ratios to one forward pass (n = 2, 64, 784, 3072);
-4. the RealNVP step's fraction of the matmul peak measured in the same run.
+1. the matmul peak in float32 and bfloat16: the best over matrix sizes;
+2. train-step throughput (examples/s) and peak memory per generator/objective
+   in float32 and under the 'mixed_bfloat16' policy, tf.function vs XLA (each
+   case in a fresh process, for honest peak memory), NICE and RealNVP also as
+   a share of that precision's peak;
+3. the 2D one-way step in ms (`benchmarks/oneway_2d.py`);
+4. exported SavedModel `log_prob` vs the in-memory model;
+5. log-det estimators as time ratios to one forward pass (n = 2, 64, 784, 3072).
 """
 
 import argparse
@@ -18,9 +21,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 
-def _case_in_subprocess(name, batch, quick):
+PRECISIONS = ("float32", "mixed_bfloat16")
+BATCH = {"nice_mnist": 100}  # Flow-GAN's batch; the others 64
+
+
+def _case_in_subprocess(name, batch, quick, precision):
   code = ("import json, sys; from benchmarks.steps import run_case; "
-          f"print('@@' + json.dumps(run_case({name!r}, batch={batch}, quick={quick})))")
+          f"print('@@' + json.dumps(run_case({name!r}, batch={batch}, quick={quick}, "
+          f"precision={precision!r})))")
   out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
   for line in out.stdout.splitlines():
@@ -45,28 +53,68 @@ def main():
   from benchmarks.steps import CASES
 
   gpus = tf.config.list_physical_devices("GPU")
+  cpu_model, cpu_flags = "", []
+  if os.path.exists("/proc/cpuinfo"):
+    for line in open("/proc/cpuinfo"):
+      key, _, value = line.partition(":")
+      if key.strip() == "model name":
+        cpu_model = value.strip()
+      elif key.strip() == "flags":
+        cpu_flags = sorted(f for f in value.split()
+                           if f.startswith(("avx512", "amx", "avx2", "fma", "f16c")))
+        break
   machine = {"platform": platform.platform(), "cpus": os.cpu_count(),
+             "cpu_model": cpu_model, "cpu_flags": cpu_flags,
              "gpu": [tf.config.experimental.get_device_details(g).get("device_name", "GPU")
                      for g in gpus], "tensorflow": tf.__version__, "quick": args.quick}
   results = {"machine": machine}
-  results["matmul_peak_gflops"] = peak.matmul_peak_flops(1024 if args.quick else 2048) / 1e9
-  print(f"machine: {machine}\nmatmul peak: {results['matmul_peak_gflops']:.1f} GFLOP/s\n")
+  peaks = {}
+  for precision, dtype in (("float32", tf.float32), ("mixed_bfloat16", tf.bfloat16)):
+    sizes = (512, 1024, 2048) if args.quick else peak.PEAK_SIZES
+    best, by_size = peak.matmul_peak(dtype, sizes)
+    peaks[precision] = best / 1e9
+    results.setdefault("matmul_gflops_by_size", {})[precision] = {
+        str(n): v / 1e9 for n, v in by_size.items()}
+    print(f"matmul peak {dtype.name}: {best / 1e9:.1f} GFLOP/s (best of n = "
+          + ", ".join(f"{n}: {v / 1e9:.0f}" for n, v in by_size.items()) + ")")
+  results["matmul_peak_gflops"] = peaks
+  print(f"machine: {machine}")
 
-  batch = 16 if args.quick else 64
-  rows = [_case_in_subprocess(name, batch, args.quick) for name in CASES]
+  rows = []
+  for name in CASES:
+    batch = 16 if args.quick else BATCH.get(name, 64)
+    for precision in PRECISIONS:
+      r = _case_in_subprocess(name, batch, args.quick, precision)
+      r["precision"] = precision
+      best = max([v for k, v in r.items() if k.endswith("_ex_per_s") and v] or [0])
+      if "train_step_gflop" in r and best:
+        r["percent_of_peak"] = 100 * r["train_step_gflop"] / r["batch"] * best / peaks[precision]
+      rows.append(r)
   results["train_steps"] = rows
-  print("| case | batch | eager ex/s | tf.function ex/s | XLA ex/s | peak MB | % of matmul peak |")
-  print("|---|---|---|---|---|---|---|")
-  for r in rows:
-    frac = None
-    if "train_step_gflop" in r:
-      best = max(v for k, v in r.items() if k.endswith("_ex_per_s") and v)
-      frac = 100 * r["train_step_gflop"] / r["batch"] * best / results["matmul_peak_gflops"]
-      r["percent_of_matmul_peak"] = frac
-    print(f"| {r['case']} | {r.get('batch', '')} | {_fmt(r.get('eager_ex_per_s'))} | "
-          f"{_fmt(r.get('function_ex_per_s'))} | {_fmt(r.get('xla_ex_per_s'))} | "
-          f"{_fmt(r.get('peak_memory_mb'), 0)} | {_fmt(frac)} |"
-          + (f"  ({r.get('skipped') or r.get('error')})" if "skipped" in r or "error" in r else ""))
+  print("\n| case | batch | float32 tf.function ex/s | float32 XLA | bf16 tf.function | bf16 XLA "
+        "| bf16 / float32 | float32 % of its peak | bf16 % of its peak | peak MB (f32 / bf16) |")
+  print("|---|---|---|---|---|---|---|---|---|---|")
+  for name in CASES:
+    f32, b16 = [r for r in rows if r["case"] == name]
+    best = lambda r: max([r.get("function_ex_per_s") or 0, r.get("xla_ex_per_s") or 0])
+    ratio = best(b16) / best(f32) if best(f32) else None
+    note = " ".join(f"({r.get('skipped') or r.get('error') or r.get('xla_error')})"
+                    for r in (f32, b16) if "skipped" in r or "error" in r or "xla_error" in r)
+    print(f"| {name} | {f32.get('batch', '')} | {_fmt(f32.get('function_ex_per_s'))} | "
+          f"{_fmt(f32.get('xla_ex_per_s'))} | {_fmt(b16.get('function_ex_per_s'))} | "
+          f"{_fmt(b16.get('xla_ex_per_s'))} | {_fmt(ratio, 2)} | "
+          f"{_fmt(f32.get('percent_of_peak'))} | {_fmt(b16.get('percent_of_peak'))} | "
+          f"{_fmt(f32.get('peak_memory_mb'), 0)} / {_fmt(b16.get('peak_memory_mb'), 0)} |"
+          + (f"  {note}" if note else ""))
+
+  from benchmarks import oneway_2d
+  steps_2d = 100 if args.quick else 1000
+  results["oneway_2d_ms_per_step"] = {}
+  print("\n| 2D one-way step (ring, batch 256) | ms/step |\n|---|---|")
+  for label, jacobian, spe, jit in oneway_2d.CASES:
+    ms = oneway_2d.run(jacobian, spe, jit, steps_2d, threads=0)
+    results["oneway_2d_ms_per_step"][label] = ms
+    print(f"| {label} | {ms:.2f} |", flush=True)
 
   try:
     from benchmarks import export_bench

@@ -1,8 +1,10 @@
-"""Train-step throughput of each generator/objective in eager, tf.function and XLA."""
+"""Train-step throughput of each generator/objective in tf.function and XLA,
+under a float32 or a mixed-precision Keras policy."""
 
 import resource
 import time
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -51,8 +53,10 @@ def _oneway(quick):
   builder = _optional("oneway", "oneway_model")
   if builder is None:
     return None
+  from tfflowgan.critics import dcgan_critic
+  from tfflowgan.generators.oneway_networks import dcgan_network
   spec = SPECS["cifar10"]
-  return builder(spec, generator="dcgan", logdet="jvp"), spec
+  return builder(spec, generator=dcgan_network, critic=dcgan_critic, logdet="jvp"), spec
 
 
 def _avade(quick):
@@ -89,24 +93,26 @@ def time_step(step, x, repeats):
   return (time.perf_counter() - start) / repeats
 
 
-def run_case(name, batch=64, repeats=5, quick=False):
-  """{mode: examples/s} for one case, and its peak memory; run in a fresh process."""
+def run_case(name, batch=64, repeats=3, quick=False, precision="float32"):
+  """{mode: examples/s} for one case under the global policy `precision`, and
+  its peak memory; run in a fresh process."""
+  keras.mixed_precision.set_global_policy(precision)
   built = CASES[name](quick)
   if built is None:
     return {"case": name, "skipped": "objective not in this checkout"}
   model, spec = built
   x = tf.random.uniform([batch, *spec.shape], 0.01, 0.99, seed=0)
-  row = {"case": name, "batch": batch}
-  modes = {"eager": model.train_step, "function": tf.function(model.train_step),
+  row = {"case": name, "batch": batch, "precision": precision}
+  modes = {"function": tf.function(model.train_step),
            "xla": tf.function(model.train_step, jit_compile=True)}
   for mode, step in modes.items():
     try:
-      row[f"{mode}_ex_per_s"] = batch / time_step(step, x, 1 if mode == "eager" else repeats)
+      row[f"{mode}_ex_per_s"] = batch / time_step(step, x, repeats)
     except Exception as e:  # XLA cannot compile every op (e.g. on CPU)
       row[f"{mode}_ex_per_s"] = None
       row[f"{mode}_error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"
   row["peak_memory_mb"] = peak_memory_mb()
-  if name.startswith("nvp"):
+  if name.startswith(("nvp", "nice")):
     from benchmarks.peak import train_step_flops
     row["train_step_gflop"] = train_step_flops(model.generator, batch) / 1e9
   return row

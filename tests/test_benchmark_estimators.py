@@ -40,3 +40,12 @@ def test_export_benchmark_times_the_same_numbers():
   for key in ("in_memory_ex_per_s", "in_memory_raw_ex_per_s", "saved_model_ex_per_s"):
     assert out[key] > 0
   assert out["ratio"] == out["saved_model_ex_per_s"] / out["in_memory_ex_per_s"]
+
+
+def test_nice_flop_count_matches_hand_count():
+  from tfflowgan.data import DataSpec
+  from tfflowgan.generators import nice
+  gen = nice(DataSpec("t", (2, 2, 1), 256), num_couplings=2, hidden=8, num_layers=2)
+  gen.build()
+  # Two couplings on 4 inputs, each 2 -> 8 -> 8 -> 2 dense layers.
+  assert peak.nice_forward_flops(gen) == 2 * 2 * (2 * 8 + 8 * 8 + 8 * 2)
