@@ -47,10 +47,17 @@ def main():
   parser = argparse.ArgumentParser(description=__doc__)
   parser.add_argument("--quick", action="store_true", help="small models and sizes (CI smoke run)")
   parser.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "results.json"))
+  parser.add_argument("--cases", nargs="+", help="only these train-step cases (default all)")
+  parser.add_argument("--skip", nargs="+", default=[], choices=["2d", "export", "logdet"],
+                      help="sections to leave out")
   args = parser.parse_args()
   import tensorflow as tf
   from benchmarks import logdet, peak
   from benchmarks.steps import CASES
+  cases = args.cases or list(CASES)
+  unknown = sorted(set(cases) - set(CASES))
+  if unknown:
+    parser.error(f"unknown cases {unknown}; known: {', '.join(CASES)}")
 
   gpus = tf.config.list_physical_devices("GPU")
   cpu_model, cpu_flags = "", []
@@ -81,58 +88,62 @@ def main():
   print(f"machine: {machine}")
 
   rows = []
-  for name in CASES:
+  print("\n| case | batch | float32 tf.function ex/s | float32 XLA | bf16 tf.function | bf16 XLA "
+        "| bf16 / float32 | float32 % of its peak | bf16 % of its peak | peak MB (f32 / bf16) |")
+  print("|---|---|---|---|---|---|---|---|---|---|", flush=True)
+  for name in cases:
     batch = 16 if args.quick else BATCH.get(name, 64)
+    pair = []
     for precision in PRECISIONS:
       r = _case_in_subprocess(name, batch, args.quick, precision)
       r["precision"] = precision
       best = max([v for k, v in r.items() if k.endswith("_ex_per_s") and v] or [0])
       if "train_step_gflop" in r and best:
         r["percent_of_peak"] = 100 * r["train_step_gflop"] / r["batch"] * best / peaks[precision]
-      rows.append(r)
-  results["train_steps"] = rows
-  print("\n| case | batch | float32 tf.function ex/s | float32 XLA | bf16 tf.function | bf16 XLA "
-        "| bf16 / float32 | float32 % of its peak | bf16 % of its peak | peak MB (f32 / bf16) |")
-  print("|---|---|---|---|---|---|---|---|---|---|")
-  for name in CASES:
-    f32, b16 = [r for r in rows if r["case"] == name]
+      pair.append(r)
+    rows += pair
+    f32, b16 = pair
     best = lambda r: max([r.get("function_ex_per_s") or 0, r.get("xla_ex_per_s") or 0])
     ratio = best(b16) / best(f32) if best(f32) else None
     note = " ".join(f"({r.get('skipped') or r.get('error') or r.get('xla_error')})"
-                    for r in (f32, b16) if "skipped" in r or "error" in r or "xla_error" in r)
+                    for r in pair if "skipped" in r or "error" in r or "xla_error" in r)
     print(f"| {name} | {f32.get('batch', '')} | {_fmt(f32.get('function_ex_per_s'))} | "
           f"{_fmt(f32.get('xla_ex_per_s'))} | {_fmt(b16.get('function_ex_per_s'))} | "
           f"{_fmt(b16.get('xla_ex_per_s'))} | {_fmt(ratio, 2)} | "
           f"{_fmt(f32.get('percent_of_peak'))} | {_fmt(b16.get('percent_of_peak'))} | "
           f"{_fmt(f32.get('peak_memory_mb'), 0)} / {_fmt(b16.get('peak_memory_mb'), 0)} |"
-          + (f"  {note}" if note else ""))
+          + (f"  {note}" if note else ""), flush=True)
+  results["train_steps"] = rows
 
-  from benchmarks import oneway_2d
-  steps_2d = 100 if args.quick else 1000
-  results["oneway_2d_ms_per_step"] = {}
-  print("\n| 2D one-way step (ring, batch 256) | ms/step |\n|---|---|")
-  for label, jacobian, spe, jit in oneway_2d.CASES:
-    ms = oneway_2d.run(jacobian, spe, jit, steps_2d, threads=0)
-    results["oneway_2d_ms_per_step"][label] = ms
-    print(f"| {label} | {ms:.2f} |", flush=True)
+  if "2d" not in args.skip:
+    from benchmarks import oneway_2d
+    steps_2d = 100 if args.quick else 1000
+    results["oneway_2d_ms_per_step"] = {}
+    print("\n| 2D one-way step (ring, batch 256) | ms/step |\n|---|---|")
+    for label, jacobian, spe, jit in oneway_2d.CASES:
+      ms = oneway_2d.run(jacobian, spe, jit, steps_2d, threads=0)
+      results["oneway_2d_ms_per_step"][label] = ms
+      print(f"| {label} | {ms:.2f} |", flush=True)
 
-  try:
-    from benchmarks import export_bench
-    results["export"] = export_bench.run(quick=args.quick)
-    e = results["export"]
-    print(f"\nlog_prob ex/s: in-memory {e['in_memory_ex_per_s']:.0f}, SavedModel "
-          f"{e['saved_model_ex_per_s']:.0f} (ratio {e['ratio']:.2f})")
-  except ImportError as e:
-    print(f"\nexport benchmark skipped: {e}")
+  if "export" not in args.skip:
+    try:
+      from benchmarks import export_bench
+      results["export"] = export_bench.run(quick=args.quick)
+      e = results["export"]
+      print(f"\nlog_prob ex/s: in-memory {e['in_memory_ex_per_s']:.0f}, SavedModel "
+            f"{e['saved_model_ex_per_s']:.0f} (ratio {e['ratio']:.2f})")
+    except ImportError as e:
+      print(f"\nexport benchmark skipped: {e}")
 
-  sizes = (2, 64, 784) if args.quick else (2, 64, 784, 3072)
-  results["logdet"] = logdet.run(sizes=sizes, repeats=3 if args.quick else 10)
-  print("\n| n | forward ms | JVP / fwd | double-VJP / fwd | exact / fwd | exact / JVP |")
-  print("|---|---|---|---|---|---|")
-  for r in results["logdet"]:
-    print(f"| {r['n']} | {1e3 * r['forward_s']:.3f} | {r['jvp_over_forward']:.2f} | "
-          f"{r['double_vjp_over_forward']:.2f} | {_fmt(r.get('exact_over_forward'))} | "
-          f"{_fmt(r['exact_over_jvp'])} |")
+  if "logdet" not in args.skip:
+    sizes = (2, 64, 784) if args.quick else (2, 64, 784, 3072)
+    results["logdet"] = logdet.run(sizes=sizes, repeats=3 if args.quick else 10)
+    print("\n| n | forward ms | JVP / fwd | double-VJP / fwd | exact / fwd | exact / JVP |")
+    print("|---|---|---|---|---|---|")
+    for r in results["logdet"]:
+      print(f"| {r['n']} | {1e3 * r['forward_s']:.3f} | {r['jvp_over_forward']:.2f} | "
+            f"{r['double_vjp_over_forward']:.2f} | {_fmt(r.get('exact_over_forward'))} | "
+            f"{_fmt(r['exact_over_jvp'])} |")
   with open(args.out, "w") as f:
     json.dump(results, f, indent=2)
   print(f"\nwrote {args.out}")
