@@ -37,6 +37,11 @@ def _case_in_subprocess(name, batch, quick, precision):
   return {"case": name, "error": out.stderr.strip().splitlines()[-1] if out.stderr else "no output"}
 
 
+def _best_ex_per_s(row):
+  """The faster mode's examples/s of a step row (0 if none ran)."""
+  return max([v for k, v in row.items() if k.endswith("_ex_per_s") and v] or [0])
+
+
 def _fmt(v, digits=1):
   if v is None:
     return "n/a"
@@ -76,8 +81,8 @@ def main():
                      for g in gpus], "tensorflow": tf.__version__, "quick": args.quick}
   results = {"machine": machine}
   peaks = {}
+  sizes = (512, 1024, 2048) if args.quick else peak.PEAK_SIZES
   for precision, dtype in (("float32", tf.float32), ("mixed_bfloat16", tf.bfloat16)):
-    sizes = (512, 1024, 2048) if args.quick else peak.PEAK_SIZES
     best, by_size = peak.matmul_peak(dtype, sizes)
     peaks[precision] = best / 1e9
     results.setdefault("matmul_gflops_by_size", {})[precision] = {
@@ -97,14 +102,13 @@ def main():
     for precision in PRECISIONS:
       r = _case_in_subprocess(name, batch, args.quick, precision)
       r["precision"] = precision
-      best = max([v for k, v in r.items() if k.endswith("_ex_per_s") and v] or [0])
+      best = _best_ex_per_s(r)
       if "train_step_gflop" in r and best:
         r["percent_of_peak"] = 100 * r["train_step_gflop"] / r["batch"] * best / peaks[precision]
       pair.append(r)
     rows += pair
     f32, b16 = pair
-    best = lambda r: max([r.get("function_ex_per_s") or 0, r.get("xla_ex_per_s") or 0])
-    ratio = best(b16) / best(f32) if best(f32) else None
+    ratio = _best_ex_per_s(b16) / _best_ex_per_s(f32) if _best_ex_per_s(f32) else None
     note = " ".join(f"({r.get('skipped') or r.get('error') or r.get('xla_error')})"
                     for r in pair if "skipped" in r or "error" in r or "xla_error" in r)
     print(f"| {name} | {f32.get('batch', '')} | {_fmt(f32.get('function_ex_per_s'))} | "

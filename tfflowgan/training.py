@@ -437,7 +437,7 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   every N epochs, in `fid_history.json` (`callbacks.FIDHistory`; 0: off).
   precision: Keras' global dtype policy while the model is built and trained
   ('float32', 'mixed_bfloat16', 'mixed_float16'): networks compute in it,
-  densities, losses and metrics stay float32 (README, "Mixed precision").
+  densities, losses and metrics stay float32 (`tfflowgan.precision`).
   Multi-worker: only the chief writes to `workdir`.
   """
   if verbose is None:  # a progress bar on a terminal, one line per epoch in logs

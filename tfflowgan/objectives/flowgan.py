@@ -25,8 +25,8 @@ the two runs is decided on the device, in the compiled train function, from
 two counter variables, `generator_steps` and `round_critic_steps`
 (checkpointed with the model, so a resumed run continues the schedule): a
 round has n_critic critic updates, or with `critic_schedule` Danihelka's 100
-when generator_steps < 25 or a multiple of 500. The `tf.cond` sits in the
-cross-replica context around `strategy.run` (under MirroredStrategy an
+when generator_steps < 25 or a multiple of 500. The switch between the two
+sits in the cross-replica context around `strategy.run` (under MirroredStrategy an
 optimizer update is a sync point, which may not sit inside control flow in a
 replica), so `steps_per_execution` > 1 runs whole schedules in one call.
 Per-replica losses are local means / replicas (`replica_mean`), so a
@@ -236,7 +236,7 @@ class FlowGAN(FlowModel):
                                      lambda: run(self.critic_step, batch()),
                                      lambda: run(self.train_step, batch())])
 
-    def multi_step(iterator):
+    def loop_in_graph(iterator):
       def body(done, data, logs):
         logs = scheduled(data.has_value(), data.get_value, logs)
         done += tf.cast(data.has_value(), tf.int32)
@@ -246,17 +246,21 @@ class FlowGAN(FlowModel):
           (tf.constant(0), iterator.get_next_as_optional(), self._logs()))
       return done, logs
 
-    if self.jit_compile and not self.run_eagerly:
-      compiled = tf.function(lambda data: scheduled(True, lambda: data, self._logs()),
-                             jit_compile=True, autograph=False)
+    compiled = tf.function(lambda data: scheduled(True, lambda: data, self._logs()),
+                           jit_compile=True, autograph=False)
 
-      def multi_step(iterator):  # noqa: F811  (XLA: the iterator stays outside)
-        done, logs = 0, None
-        for _, data in zip(range(steps), iterator):
-          done, logs = done + 1, compiled(data)
-        return done, logs
-    elif not self.run_eagerly:
-      multi_step = tf.function(multi_step, reduce_retracing=True, autograph=False)
+    def loop_on_host(iterator):  # XLA: the iterator stays outside the compiled step
+      done, logs = 0, None
+      for _, data in zip(range(steps), iterator):
+        done, logs = done + 1, compiled(data)
+      return done, logs
+
+    if self.run_eagerly:
+      multi_step = loop_in_graph
+    elif self.jit_compile:
+      multi_step = loop_on_host
+    else:
+      multi_step = tf.function(loop_in_graph, reduce_retracing=True, autograph=False)
 
     def train_function(iterator):
       done, logs = multi_step(iterator)
