@@ -1,7 +1,8 @@
 """Mixed precision: under Keras' 'mixed_bfloat16' and 'mixed_float16' policies
 every objective steps with float32 losses and log-probs; a flow's bits/dim on
 the same weights stays within 0.01 of float32's; float16 training scales its
-losses; `train.precision` sets the policy and names a bad value."""
+losses; `train.precision` sets the policy and names a bad value, and a workdir
+trained under bf16 exports float32 log-probs."""
 
 import gin
 import keras
@@ -120,6 +121,12 @@ def test_bits_per_dim_under_bfloat16_within_0_01_of_float32_on_the_same_weights(
   assert abs(figures["mixed_bfloat16"] - figures["float32"]) < 0.01, figures
 
 
+def load_digits_images(n):
+  """n of scikit-learn's 8x8 digits as uint8 levels 0..16, [n, 8, 8, 1]."""
+  from sklearn.datasets import load_digits
+  return load_digits().images[:n, :, :, None].astype(np.uint8)
+
+
 def test_train_precision_sets_the_policy_and_names_a_bad_value(tmp_path, policy):
   from tfflowgan import training
   config = "configs/realnvp_digits_mle.gin"
@@ -128,9 +135,25 @@ def test_train_precision_sets_the_policy_and_names_a_bad_value(tmp_path, policy)
   try:
     gin.clear_config()
     config_lib.parse([config], tiny + ["train.precision = 'mixed_bfloat16'"])
-    metrics = training.train(str(tmp_path / "bf16"), verbose=0)
+    metrics = config_lib.save_operative(str(tmp_path / "bf16"),
+                                        lambda: training.train(str(tmp_path / "bf16"), verbose=0))
     assert metrics["precision"] == "mixed_bfloat16"
     assert np.isfinite(metrics["test_bits_per_dim"])
+    # Its export serves float32 log-probs: the same as the float32 model rebuilt
+    # from the workdir (master weights are float32), whatever policy is set.
+    from tfflowgan import export, workdir as workdir_lib
+    export.export_workdir(str(tmp_path / "bf16"), str(tmp_path / "saved"))
+    model, spec, _ = workdir_lib.restore_workdir(str(tmp_path / "bf16"))
+    assert keras.mixed_precision.global_policy().name == "mixed_bfloat16"  # left as it was
+    layers = list(model._flatten_layers())  # pylint: disable=protected-access
+    assert len(layers) > 10 and {l.compute_dtype for l in layers} == {"float32"}
+    images = load_digits_images(6)
+    served = export.load(str(tmp_path / "saved")).signatures["log_prob"](
+        images=tf.constant(images))["log_prob"]
+    assert served.dtype == tf.float32
+    centres = tf.constant((images.astype(np.float32) + 0.5) / spec.levels)
+    expected = model.generator.log_prob(centres).numpy() - spec.num_dims * np.log(spec.levels)
+    np.testing.assert_allclose(served.numpy(), expected, atol=1e-4, rtol=0)
     gin.clear_config()
     config_lib.parse([config], tiny + ["train.precision = 'bfloat16'"])
     with pytest.raises(ConfigError, match="train.precision = 'bfloat16' is unknown"):

@@ -23,7 +23,10 @@ def latest_checkpoint(workdir):
 def restore_workdir(workdir, checkpoint=None):
   """(model, spec, info): rebuilds a `train` run from `workdir/config.gin`
   (gin state replaced) and restores its latest (or the given) checkpoint;
-  every model variable must be found in it."""
+  every model variable must be found in it. The model is built in float32
+  whatever `train.precision` trained it (the checkpoint holds float32 master
+  weights), so evaluation and export compute in float32."""
+  import keras  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from tfflowgan import config as config_lib  # pylint: disable=g-import-not-at-top
   from tfflowgan import training  # pylint: disable=g-import-not-at-top
@@ -40,7 +43,12 @@ def restore_workdir(workdir, checkpoint=None):
   bindings = gin.get_bindings("train")
   splits = training.load_data(bindings["dataset"], bindings.get("seed", 0),
                               bindings.get("dataset_kwargs"))
-  model = training.build_model(bindings["model_builder"], splits.spec)
+  policy = keras.mixed_precision.global_policy()
+  keras.mixed_precision.set_global_policy("float32")
+  try:
+    model = training.build_model(bindings["model_builder"], splits.spec)
+  finally:
+    keras.mixed_precision.set_global_policy(policy)
   tf.train.Checkpoint(model=model).restore(checkpoint).expect_partial() \
       .assert_existing_objects_matched()
   info = {"checkpoint": checkpoint, "dataset": bindings["dataset"],
