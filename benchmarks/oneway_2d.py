@@ -5,7 +5,11 @@ through `model.fit` as the runner calls it, side by side:
 - Jacobian by `batch_jacobian` (parallel-for) vs by n reverse passes;
 - one step per compiled call vs `steps_per_execution` = 50;
 - tf.function vs XLA (`jit_compile`);
-- all threads vs one thread per process (how `scripts/oneway_table.py` runs).
+- all threads vs one thread per process (how `scripts/oneway_table.py` runs);
+
+and the step's matmul FLOPs (`peak.graph_matmul_flops` of the traced
+`train_step`) with the time they take at the float32 matmul peak: a floor
+on the step time that no way of calling it removes.
 
   python benchmarks/oneway_2d.py [--steps 1000]
 
@@ -22,6 +26,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 CASE = r"""
 import json, sys, time
+import tensorflow as tf
+from benchmarks import peak
 from tfflowgan import config as config_lib
 from tfflowgan.data import load_splits, make_batches
 from tfflowgan.generators import logdet
@@ -37,7 +43,13 @@ ds = make_batches(splits.train, splits.spec, 256, training=True, seed=0, repeat=
 model.fit(ds, epochs=1, steps_per_epoch=200, verbose=0)
 start = time.time()
 model.fit(ds, epochs=1, steps_per_epoch=steps, verbose=0)
-print("@@" + json.dumps((time.time() - start) / steps * 1e3))
+ms = (time.time() - start) / steps * 1e3
+step = tf.function(model.train_step).get_concrete_function(tf.TensorSpec([256, 2]))
+try:
+  flops = peak.graph_matmul_flops(step.graph)
+except ValueError:
+  flops = None
+print("@@" + json.dumps({"ms": ms, "matmul_flops": flops}))
 """
 
 CASES = [("batch_jacobian", "jac", 1, 0), ("reverse passes", "rows", 1, 0),
@@ -46,6 +58,7 @@ CASES = [("batch_jacobian", "jac", 1, 0), ("reverse passes", "rows", 1, 0),
 
 
 def run(jacobian, spe, jit, steps, threads):
+  """{"ms": ms per step through `model.fit`, "matmul_flops": per step or None}."""
   env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
   if threads == 1:
     env.update(TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1")
@@ -63,13 +76,20 @@ def main():
   p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   p.add_argument("--steps", type=int, default=1000)
   args = p.parse_args()
-  print(f"| case | ms/step, all threads | ms/step, 1 thread |\n|---|---|---|")
+  from benchmarks import peak
+  peak_flops, _ = peak.matmul_peak()
+  print(f"float32 matmul peak {peak_flops / 1e9:.1f} GFLOP/s\n")
+  print("| case | ms/step, all threads | ms/step, 1 thread | matmul MFLOP/step | "
+        "ms at the peak |\n|---|---|---|---|---|")
   first = None
   for name, jacobian, spe, jit in CASES:
-    ms = [run(jacobian, spe, jit, args.steps, t) for t in (0, 1)]
+    rows = [run(jacobian, spe, jit, args.steps, t) for t in (0, 1)]
+    ms = [r["ms"] for r in rows]
     first = first or ms
     ratio = " / ".join(f"{a / b:.2f}x" for a, b in zip(first, ms))
-    print(f"| {name} | {ms[0]:.2f} | {ms[1]:.2f} | (speed-up {ratio})", flush=True)
+    flops = rows[0]["matmul_flops"]
+    floor = "n/a | n/a" if flops is None else f"{flops / 1e6:.0f} | {flops / peak_flops * 1e3:.2f}"
+    print(f"| {name} | {ms[0]:.2f} | {ms[1]:.2f} | {floor} | (speed-up {ratio})", flush=True)
 
 
 if __name__ == "__main__":

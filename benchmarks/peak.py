@@ -57,3 +57,31 @@ def train_step_flops(generator, batch: int) -> float:
   forward = (realnvp_forward_flops(generator) if hasattr(generator, "plan")
              else nice_forward_flops(generator))
   return 3.0 * forward * batch
+
+
+MATMUL_OPS = ("MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3")
+CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall", "While", "StatelessWhile", "If",
+            "StatelessIf", "Case", "StatelessCase")
+
+
+def graph_matmul_flops(graph) -> float:
+  """2 m k n summed over the matmuls of a traced graph (forward and gradient
+  ops alike), from their static shapes. Raises if the graph calls functions or
+  loops (their bodies are not counted) or a matmul's shape is not static."""
+  total = 0.0
+  for op in graph.get_operations():
+    if op.type in CALL_OPS:
+      raise ValueError(f"graph_matmul_flops: {op.type} {op.name} not counted")
+    if op.type not in MATMUL_OPS:
+      continue
+    a, b = op.inputs[0].shape, op.inputs[1].shape
+    if not (a.is_fully_defined() and b.is_fully_defined()):
+      raise ValueError(f"graph_matmul_flops: {op.name} has shapes {a}, {b}")
+    ta = op.get_attr("adj_x" if "Batch" in op.type else "transpose_a")
+    tb = op.get_attr("adj_y" if "Batch" in op.type else "transpose_b")
+    m, k = (a[-1], a[-2]) if ta else (a[-2], a[-1])
+    n = b[-2] if tb else b[-1]
+    batch = max(int(tf.TensorShape(a[:-2]).num_elements() or 1),
+                int(tf.TensorShape(b[:-2]).num_elements() or 1))
+    total += 2.0 * batch * m * k * n
+  return total

@@ -49,3 +49,19 @@ def test_nice_flop_count_matches_hand_count():
   gen.build()
   # Two couplings on 4 inputs, each 2 -> 8 -> 8 -> 2 dense layers.
   assert peak.nice_forward_flops(gen) == 2 * 2 * (2 * 8 + 8 * 8 + 8 * 2)
+
+
+def test_graph_matmul_flops_counts_forward_and_gradient_matmuls():
+  w = tf.Variable(tf.ones([3, 5]))
+
+  @tf.function
+  def step(x):
+    with tf.GradientTape() as tape:
+      y = tf.reduce_sum(tf.matmul(x, w) @ tf.ones([5, 2]))
+    return tape.gradient(y, w)
+
+  graph = step.get_concrete_function(tf.TensorSpec([4, 3])).graph
+  # Forward 4x3 @ 3x5 and 4x5 @ 5x2; backward dW = x^T (4x3 -> 3x4 @ 4x5) and
+  # d(xw) = dY @ ones^T (4x2 @ 2x5); d(ones) is not asked for and not built.
+  expected = 2 * (4 * 3 * 5 + 4 * 5 * 2 + 3 * 4 * 5 + 4 * 2 * 5)
+  assert peak.graph_matmul_flops(graph) == expected
