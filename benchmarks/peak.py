@@ -10,17 +10,21 @@ from tfflowgan.bijectors import coupling_specs
 PEAK_SIZES = (512, 1024, 2048, 3072, 4096)
 
 
-def matmul_flops(n: int, dtype=tf.float32, repeats: int = 10) -> float:
-  """FLOP/s of an n x n x n matmul (2 n^3 per product) in `dtype`."""
-  a = tf.cast(tf.random.normal([n, n]), dtype)
-  b = tf.cast(tf.random.normal([n, n]), dtype)
-  mm = tf.function(lambda: tf.linalg.matmul(a, b))
+def matmul_flops(n: int, dtype=tf.float32, repeats: int = 10, shape=None) -> float:
+  """FLOP/s of an n x n x n matmul (2 n^3 per product), or of an [m, k] x
+  [k, n] one for shape = (m, k, n), in `dtype`; small products run 100 to a
+  call so that call overhead is not timed."""
+  m, k, n = shape or (n, n, n)
+  a = tf.cast(tf.random.normal([m, k]), dtype)
+  b = tf.cast(tf.random.normal([k, n]), dtype)
+  inner = 100 if m * k * n < 2 ** 24 else 1
+  mm = tf.function(lambda: tf.add_n([tf.linalg.matmul(a + float(i), b) for i in range(inner)]))
   mm().numpy()
   start = time.perf_counter()
   for _ in range(repeats):
     out = mm()
   out.numpy()
-  return 2.0 * n ** 3 * repeats / (time.perf_counter() - start)
+  return 2.0 * m * k * n * inner * repeats / (time.perf_counter() - start)
 
 
 def matmul_peak(dtype=tf.float32, sizes=PEAK_SIZES):

@@ -49,7 +49,8 @@ def workdir(trained, tmp_path):
 
 
 def _data(workdir, name):
-  return workdir / "checkpoints" / f"{name}.data-00000-of-00001"
+  """The checkpoint's largest data shard: the one holding the weights."""
+  return max((workdir / "checkpoints").glob(f"{name}.data-*"), key=lambda p: p.stat().st_size)
 
 
 def _flip_byte(path):

@@ -41,6 +41,7 @@ import tensorflow as tf
 
 from tfflowgan import callbacks as cb
 from tfflowgan import strategy as strategy_lib
+from tfflowgan.checkpoint import TracedCheckpoint
 from tfflowgan.errors import CheckpointError, ConfigError, UserError
 from tfflowgan.data import available_datasets, load_splits, make_batches
 from tfflowgan.evaluation import final
@@ -243,14 +244,14 @@ def build_model(model_builder, spec):
 
 def _model_and_checkpoint(dist, strategy, model_builder, spec):
   """The model and the epoch / step counters, built in the strategy's scope,
-  and the checkpoint that holds them."""
+  and the checkpoint that holds them (`TracedCheckpoint`: one traced write)."""
   with dist.scope():
     model = build_model(model_builder, spec)
     epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
     step_var = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
   if strategy == "multi_worker":
     patch_multi_worker_logs(model)
-  return model, tf.train.Checkpoint(model=model, epoch=epoch_var, step=step_var)
+  return model, TracedCheckpoint(model=model, epoch=epoch_var, step=step_var)
 
 
 def _pipelines(splits, dist, strategy, batch_size, eval_batch_size, steps_per_epoch, seed):
