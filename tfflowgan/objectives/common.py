@@ -6,6 +6,7 @@ import keras
 import tensorflow as tf
 
 from tfflowgan.data.units import bits_per_dim, discrete_nll
+from tfflowgan.objectives.fused_adam import FusedAdam
 
 
 class DecayWithDrop(keras.optimizers.schedules.LearningRateSchedule):
@@ -31,7 +32,7 @@ class DecayWithDrop(keras.optimizers.schedules.LearningRateSchedule):
 @gin.configurable
 def adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, decay_rate=1.0,
          clipnorm=None, drop_step=0, drop_factor=1.0):
-  """Adam with an optional exponential learning-rate decay per step
+  """Adam (`FusedAdam`) with an optional exponential learning-rate decay per step
   (Flow-GAN: lr * 0.999995^step) and an optional drop: the rate times
   `drop_factor` from update `drop_step` on (`DecayWithDrop`)."""
   lr = learning_rate
@@ -39,7 +40,7 @@ def adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, decay_rate=1.0,
     lr = DecayWithDrop(learning_rate, decay_rate, drop_step, drop_factor)
   elif decay_rate != 1.0:
     lr = keras.optimizers.schedules.ExponentialDecay(learning_rate, 1, decay_rate)
-  return keras.optimizers.Adam(lr, beta_1=beta_1, beta_2=beta_2, clipnorm=clipnorm)
+  return FusedAdam(lr, beta_1=beta_1, beta_2=beta_2, clipnorm=clipnorm)
 
 
 def for_precision(optimizer):

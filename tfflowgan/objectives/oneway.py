@@ -39,6 +39,7 @@ from tfflowgan.generators.oneway import oneway_generator, sample_chunked
 from tfflowgan.objectives import importance
 from tfflowgan.objectives.base import GenerativeModel
 from tfflowgan.objectives.common import adam, for_precision, scaled_loss
+from tfflowgan.objectives.fused_adam import FusedAdam
 from tfflowgan.data.units import bits_per_dim
 
 
@@ -77,8 +78,8 @@ class OneWayFlowGAN(GenerativeModel):
     self.log_zeta = self.add_weight(name="log_zeta", shape=(), initializer="zeros",
                                     trainable=False)
     self.log_zeta_estimated = False
-    self.d_optimizer = for_precision(d_optimizer or keras.optimizers.Adam(1e-5))
-    self.g_optimizer = for_precision(g_optimizer or keras.optimizers.Adam(5e-4))
+    self.d_optimizer = for_precision(d_optimizer or FusedAdam(1e-5))
+    self.g_optimizer = for_precision(g_optimizer or FusedAdam(5e-4))
     self.d_optimizer.build(self.critic.trainable_variables)
     self.g_optimizer.build(self.generator.trainable_variables)
     self._energy_fn = tf.function(self.energy, reduce_retracing=True)
