@@ -84,13 +84,15 @@ def peak_memory_mb():
   return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def time_step(step, x, repeats):
-  step(x)  # trace / compile
-  start = time.perf_counter()
-  for _ in range(repeats):
+def time_step(step, x, repeats, min_seconds=2.0):
+  """Seconds per step: the mean over at least `repeats` steps and `min_seconds`."""
+  [np.asarray(v) for v in step(x).values()]  # trace / compile
+  count, start = 0, time.perf_counter()
+  while count < repeats or time.perf_counter() - start < min_seconds:
     logs = step(x)
-  [np.asarray(v) for v in logs.values()]
-  return (time.perf_counter() - start) / repeats
+    [np.asarray(v) for v in logs.values()]
+    count += 1
+  return (time.perf_counter() - start) / count
 
 
 def run_case(name, batch=64, repeats=3, quick=False, precision="float32"):
