@@ -1,7 +1,8 @@
 """Keras callbacks of the training runner: step counter and checkpoints,
-the best-validation checkpoint, samples, FID during training, per-step
-TensorBoard scalars, non-finite guard."""
+the best-validation checkpoint, samples, FID and the independent critic
+during training, per-step TensorBoard scalars, non-finite guard."""
 
+import dataclasses
 import json
 import math
 import os
@@ -200,6 +201,14 @@ class SampleImages(keras.callbacks.Callback):
 FID_HISTORY = "fid_history.json"
 
 
+def _history_entries(path):
+  """The `history` list of a per-epoch record a resumed run continues ([] if none)."""
+  if not os.path.isfile(path):
+    return []
+  with open(path) as f:
+    return json.load(f)["history"]
+
+
 class FIDHistory(keras.callbacks.Callback):
   """Every `every` epochs: the FID (Heusel et al. 2017) of `num_samples`
   samples (the same seed each time) against the `reference` images, on
@@ -227,9 +236,7 @@ class FIDHistory(keras.callbacks.Callback):
       if not isinstance(x, np.ndarray):
         x = np.concatenate([np.asarray(b) for b in x])
       self.reference_acts = np.asarray(self.features(x))
-    if os.path.isfile(self.path):
-      with open(self.path) as f:
-        self.entries = json.load(f)["history"]
+    self.entries = _history_entries(self.path)
 
   def on_epoch_end(self, epoch, logs=None):
     if (epoch + 1) % self.every:
@@ -266,6 +273,90 @@ def fid_history(workdir, spec, validation, every, num_samples, step_var=None):
                       f"{spec.name!r}: {e} (train.fid_every_epochs = 0 trains without)") from e
   return FIDHistory(workdir, validation, lambda x: net(x)[0], every, num_samples,
                     step_var=step_var, description=description)
+
+
+CRITIC_HISTORY = "critic_history.json"
+CRITIC_SPLITS = ("train", "validation", "test")
+
+
+class IndependentCriticHistory(keras.callbacks.Callback):
+  """Danihelka et al.'s independent critic over training (Sec. 3.5, Fig. 9).
+
+  A critic the generator never sees (`evaluation.independent_critic`) takes
+  `settings.steps` updates every `every` epochs on validation images against a fresh
+  pool of generator samples, maximizing eq. 6 under the settings' constraint
+  (the paper: weight clipping). Then W_hat(x_split, x_g) = mean f(x_split) -
+  mean f(x_g) for the train, validation and test images against held-out
+  samples (eq. 6-8) is logged as `critic_w_train` / `_validation` / `_test`
+  (history, TensorBoard) and written with the epoch and step to
+  `workdir/critic_history.json`; `critic_history.png` draws the three at the
+  end. W_hat(train) < W_hat(test) marks a generator closer to its training
+  set than to held-out data (eq. 10). The critic and its optimizer are saved
+  in `workdir/critic_checkpoint/`: a resumed run continues them.
+
+  data: {split: examples [N, ...]}; images (in [0, 1]) enter the critic as 2x - 1."""
+
+  def __init__(self, workdir, data, settings, every, num_samples=500, seed=2468,
+               step_var=None, image=True):
+    super().__init__()
+    self.workdir, self.every = workdir, int(every)
+    self.settings, self.num_samples, self.seed = settings, int(num_samples), seed
+    self.step_var, self.scale = step_var, (2.0, -1.0) if image else (1.0, 0.0)
+    self.data = {k: self._critic_input(data[k]) for k in CRITIC_SPLITS}
+    self.path = os.path.join(workdir, CRITIC_HISTORY)
+    self.trainer, self.entries = None, []
+
+  def _critic_input(self, x):
+    return self.scale[0] * np.asarray(x, np.float32) + self.scale[1]
+
+  def _sample(self, n, stream, epoch):
+    return self._critic_input(self.model.sample(n, seed=tf.constant([self.seed + stream, epoch])))
+
+  def on_train_begin(self, logs=None):
+    from tfflowgan.evaluation import independent_critic  # pylint: disable=g-import-not-at-top
+    if self.trainer is None:
+      self.trainer = independent_critic.IndependentCritic(
+          self.data["validation"].shape[1:], self.settings)
+      self.checkpoint = tf.train.Checkpoint(critic=self.trainer.critic,
+                                            optimizer=self.trainer.optimizer)
+      self.manager = tf.train.CheckpointManager(
+          self.checkpoint, os.path.join(self.workdir, "critic_checkpoint"), max_to_keep=1)
+      if self.manager.latest_checkpoint:
+        self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
+    self.entries = _history_entries(self.path)
+
+  def on_epoch_end(self, epoch, logs=None):
+    if (epoch + 1) % self.every:
+      return
+    from tfflowgan.evaluation.independent_critic import critic_scores  # pylint: disable=g-import-not-at-top
+    rng = np.random.default_rng([self.seed, epoch])
+    pool = self._sample(max(self.num_samples, self.settings.batch_size), 0, epoch)
+    self.trainer.train(self.data["validation"], pool, self.settings.steps, rng)
+    fake = critic_scores(self.trainer.critic, self._sample(self.num_samples, 1, epoch)).mean()
+    entry = {"epoch": epoch + 1,
+             "step": int(self.step_var.numpy()) if self.step_var is not None else None}
+    for split in CRITIC_SPLITS:
+      x = self.data[split][:self.num_samples]
+      entry[f"critic_w_{split}"] = float(critic_scores(self.trainer.critic, x).mean() - fake)
+      if logs is not None:
+        logs[f"critic_w_{split}"] = entry[f"critic_w_{split}"]
+    self.manager.save(checkpoint_number=epoch + 1)
+    self.entries = [e for e in self.entries if e["epoch"] != epoch + 1] + [entry]
+    write_json(self.path, {"settings": dataclasses.asdict(self.settings),
+                           "every_epochs": self.every,
+                           "num_samples": self.num_samples,
+                           "history": sorted(self.entries, key=lambda e: e["epoch"])})
+
+  def on_train_end(self, logs=None):
+    if not self.entries:
+      return
+    from tfflowgan.evaluation import plots  # pylint: disable=g-import-not-at-top
+    rows = sorted(self.entries, key=lambda e: e["epoch"])
+    plots.save_lines([e["epoch"] for e in rows],
+                     {f"W_hat({s}, generated)": [e[f"critic_w_{s}"] for e in rows]
+                      for s in CRITIC_SPLITS},
+                     os.path.join(self.workdir, "critic_history.png"), "epoch",
+                     "independent critic W_hat", f"independent critic ({self.settings.loss})")
 
 
 def _grid_columns(num):

@@ -254,6 +254,34 @@ def _model_and_checkpoint(dist, strategy, model_builder, spec):
   return model, TracedCheckpoint(model=model, epoch=epoch_var, step=step_var)
 
 
+CRITIC_VALIDATION_LIMIT = 20000  # validation examples the independent critic trains on
+
+
+def _critic_history(out, splits, every, steps, loss, step_var, seed):
+  """`IndependentCriticHistory` on dequantized splits (validation: up to
+  CRITIC_VALIDATION_LIMIT examples; train / test: the first 500), or None."""
+  from tfflowgan.evaluation.independent_critic import CriticSettings  # pylint: disable=g-import-not-at-top
+  if not isinstance(every, int) or every < 0:
+    raise ConfigError(f"train.critic_every_epochs must be an integer >= 0, got {every!r}")
+  if not every:
+    return None
+  if not isinstance(steps, int) or steps < 1:
+    raise ConfigError(f"train.critic_steps must be an integer >= 1, got {steps!r}")
+  if loss not in ("wgan", "wgan_gp"):
+    raise ConfigError(f"train.critic_loss must be 'wgan' or 'wgan_gp', got {loss!r}")
+  num_samples = 500
+
+  def examples(split, limit, offset):
+    ds = make_batches(split.take(limit), splits.spec, 500, training=False, seed=seed + offset)
+    return np.concatenate([np.asarray(b) for b in ds])
+  data = {"train": examples(splits.train, num_samples, 11),
+          "validation": examples(splits.validation, CRITIC_VALIDATION_LIMIT, 12),
+          "test": examples(splits.test, num_samples, 13)}
+  settings = CriticSettings(loss=loss, steps=steps, seed=seed)
+  return cb.IndependentCriticHistory(out, data, settings, every, num_samples, step_var=step_var,
+                                     image=splits.spec.is_image)
+
+
 def _pipelines(splits, dist, strategy, batch_size, eval_batch_size, steps_per_epoch, seed):
   """(train_batches(skip), validation batches, test batches)."""
   spec = splits.spec
@@ -318,7 +346,7 @@ def _best_validation_callback(model, out, workdir, ckpt):
 
 def _callbacks(out, spec, ckpt, keep, steps_per_epoch, num_samples, sample_every_epochs,
                checkpoint_every_steps, sample_every_steps, log_every_steps, val_ds,
-               fid_every_epochs, fid_samples, best=None):
+               fid_every_epochs, fid_samples, best=None, critic=None):
   manager = tf.train.CheckpointManager(ckpt, os.path.join(out, "checkpoints"),
                                        max_to_keep=keep)
   step_manager = None
@@ -327,6 +355,7 @@ def _callbacks(out, spec, ckpt, keep, steps_per_epoch, num_samples, sample_every
         ckpt, os.path.join(out, "checkpoints", "steps"), max_to_keep=keep)
   fid = [cb.fid_history(out, spec, val_ds, fid_every_epochs, fid_samples, ckpt.step)
          ] if fid_every_epochs else []  # before TensorBoard and CSVLogger: they log its value
+  fid += [critic] if critic is not None else []
   callbacks = [
       cb.NonFiniteGuard(lambda: latest_checkpoint(out), steps_per_epoch, ckpt.step),
       cb.StepCounter(ckpt.step, step_manager, checkpoint_every_steps, steps_per_epoch),
@@ -424,7 +453,8 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
           strategy="default", dataset_kwargs=None, num_samples=64,
           sample_every_epochs=1, keep_checkpoints=3, verbose=None,
           checkpoint_every_steps=None, sample_every_steps=None, log_every_steps=None,
-          steps_per_execution=1, fid_every_epochs=0, fid_samples=500, precision="float32"):
+          steps_per_execution=1, fid_every_epochs=0, fid_samples=500, precision="float32",
+          critic_every_epochs=0, critic_steps=100, critic_loss="wgan"):
   """Trains `model_builder(spec)` on `dataset` and writes results to `workdir`.
 
   Returns the metrics dict also written to `workdir/metrics.json` (with
@@ -436,6 +466,11 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   (fewer host round trips for small models; step counts stay exact).
   fid_every_epochs: FID of `fid_samples` samples against the validation set
   every N epochs, in `fid_history.json` (`callbacks.FIDHistory`; 0: off).
+  critic_every_epochs: every N epochs, `critic_steps` more updates of
+  Danihelka et al.'s independent critic on validation data and its W_hat of
+  train / validation / test, in `critic_history.json` and `.png`
+  (`callbacks.IndependentCriticHistory`; `critic_loss` 'wgan': weight
+  clipping as in the paper, or 'wgan_gp'; 0: off).
   precision: Keras' global dtype policy while the model is built and trained
   ('float32', 'mixed_bfloat16', 'mixed_float16'): networks compute in it,
   densities, losses and metrics stay float32 (`tfflowgan.precision`).
@@ -468,9 +503,11 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
 
   # Fit.
   best = _best_validation_callback(model, out, workdir, ckpt)
+  critic = _critic_history(out, splits, critic_every_epochs, critic_steps, critic_loss,
+                           ckpt.step, seed)
   callbacks = _callbacks(out, spec, ckpt, keep_checkpoints, steps_per_epoch, num_samples,
                          sample_every_epochs, checkpoint_every_steps, sample_every_steps,
-                         log_every_steps, val_ds, fid_every_epochs, fid_samples, best)
+                         log_every_steps, val_ds, fid_every_epochs, fid_samples, best, critic)
   start, step0 = time.time(), int(ckpt.step.numpy())
   phases = _phases(step0, int(ckpt.epoch.numpy()), epochs, steps_per_epoch)
   history = _fit(model, train_batches, phases, step0, seed, resumed, val_ds, callbacks,

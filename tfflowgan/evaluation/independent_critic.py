@@ -71,56 +71,73 @@ def _draw(source: ArrayOrSampler, n: int, rng: np.random.Generator) -> np.ndarra
   return np.asarray(source)[rng.integers(0, len(source), n)].astype(np.float32)
 
 
+class IndependentCritic:
+  """A critic f and its optimizer, trained step by step to maximize
+  W_hat(x_real, x_fake) = mean f(x_real) - mean f(x_fake) (eq. 6) under the
+  settings' Lipschitz constraint. `critic`: a built critic instead of
+  `build_critic`; `score`: critic -> f, called under the tape (default
+  x -> critic(x, training=True))."""
+
+  def __init__(self, input_shape, settings: Optional[CriticSettings] = None,
+               critic: Optional[keras.Model] = None,
+               score: Optional[Callable[[keras.Model], Callable]] = None):
+    s = self.settings = settings or CriticSettings()
+    if s.loss not in ("wgan", "wgan_gp"):
+      raise ValueError(f"independent critic loss must be 'wgan' or 'wgan_gp', got {s.loss!r}")
+    critic_loss, _, use_gp, use_clip = al.get_loss(s.loss)
+    self.critic = critic if critic is not None else build_critic(input_shape, s)
+    self.optimizer = _optimizer(s)
+    self.optimizer.build(self.critic.trainable_variables)
+    score = score or (lambda c: lambda x: c(x, training=True))
+    variables = self.critic.trainable_variables
+
+    @tf.function
+    def step(x_real, x_fake, eps):
+      with tf.GradientTape() as tape:
+        f = score(self.critic)
+        real_scores, fake_scores = f(x_real), f(x_fake)
+        loss = critic_loss(real_scores, fake_scores)
+        if use_gp:
+          loss += s.gp_weight * al.gradient_penalty(f, x_real, x_fake, eps)
+      self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+      if use_clip:
+        al.clip_weights(variables, s.clip_value)
+      return al.wasserstein_estimate(real_scores, fake_scores)
+    self._step = step
+
+  def train(self, real: np.ndarray, fake: ArrayOrSampler, steps: int,
+            rng: np.random.Generator):
+    """`steps` updates on batches drawn from `real` and `fake`; the batch
+    estimates of W_hat, [steps]."""
+    n = self.settings.batch_size
+    return np.array([float(self._step(_draw(real, n, rng), _draw(fake, n, rng),
+                                      rng.uniform(size=n).astype(np.float32)))
+                     for _ in range(steps)])
+
+
 def train_critic(real: np.ndarray, fake: ArrayOrSampler,
                  settings: Optional[CriticSettings] = None, log_every: int = 100,
                  critic: Optional[keras.Model] = None,
                  score: Optional[Callable[[keras.Model], Callable]] = None):
-  """Trains a fresh critic to maximize mean f(real) - mean f(fake).
+  """Trains a fresh critic (`IndependentCritic`, seeded) to maximize
+  mean f(real) - mean f(fake).
 
   real: array [N, ...]; fake: an array of generated samples (batches drawn
   with replacement) or a sampler `n -> [n, ...]`. Returns (critic, history)
   with history {'step': [...], 'wasserstein': [...]} (the batch estimate,
   averaged over each `log_every` steps).
-  critic: a built critic to train instead of `build_critic(settings)`;
-  score: critic -> f, called under the gradient tape each step (default
-  x -> critic(x, training=True); e.g. a conditional critic's f(x, x_e)).
   """
   s = settings or CriticSettings()
-  if s.loss not in ("wgan", "wgan_gp"):
-    raise ValueError(f"independent critic loss must be 'wgan' or 'wgan_gp', got {s.loss!r}")
-  critic_loss, _, use_gp, use_clip = al.get_loss(s.loss)
   keras.utils.set_random_seed(s.seed)
   rng = np.random.default_rng(s.seed)
   real = np.asarray(real, np.float32)
-  critic = critic if critic is not None else build_critic(real.shape[1:], s)
-  opt = _optimizer(s)
-  opt.build(critic.trainable_variables)
-  score = score or (lambda c: lambda x: c(x, training=True))
-
-  @tf.function
-  def step(x_real, x_fake, eps):
-    with tf.GradientTape() as tape:
-      f = score(critic)
-      real_scores, fake_scores = f(x_real), f(x_fake)
-      loss = critic_loss(real_scores, fake_scores)
-      if use_gp:
-        loss += s.gp_weight * al.gradient_penalty(f, x_real, x_fake, eps)
-    grads = tape.gradient(loss, critic.trainable_variables)
-    opt.apply_gradients(zip(grads, critic.trainable_variables))
-    if use_clip:
-      al.clip_weights(critic.trainable_variables, s.clip_value)
-    return al.wasserstein_estimate(real_scores, fake_scores)
-
-  history, acc = {"step": [], "wasserstein": []}, []
-  for i in range(s.steps):
-    w = step(_draw(real, s.batch_size, rng), _draw(fake, s.batch_size, rng),
-             rng.uniform(size=s.batch_size).astype(np.float32))
-    acc.append(float(w))
-    if (i + 1) % log_every == 0 or i + 1 == s.steps:
-      history["step"].append(i + 1)
-      history["wasserstein"].append(float(np.mean(acc)))
-      acc = []
-  return critic, history
+  trainer = IndependentCritic(real.shape[1:], s, critic, score)
+  history = {"step": [], "wasserstein": []}
+  for start in range(0, s.steps, log_every):
+    w = trainer.train(real, fake, min(log_every, s.steps - start), rng)
+    history["step"].append(start + len(w))
+    history["wasserstein"].append(float(np.mean(w)))
+  return trainer.critic, history
 
 
 def critic_scores(critic, x, batch_size: int = 500) -> np.ndarray:

@@ -170,3 +170,17 @@ def save_labelled_image_grid(images, labels, path: str, nrow: int = 8, pad: int 
   fig.savefig(path, dpi=DPI)
   plt.close(fig)
   return path
+
+
+def save_lines(x, ys: Dict[str, np.ndarray], path: str, xlabel: str = "",
+               ylabel: str = "", title: str = "") -> str:
+  """Several named curves over the same x (e.g. W_hat of each split vs epoch)."""
+  fig, ax = plt.subplots(figsize=(6, 4))
+  for name, y in ys.items():
+    ax.plot(np.asarray(x), np.asarray(y), marker="o", markersize=3, label=name)
+  ax.set_xlabel(xlabel)
+  ax.set_ylabel(ylabel)
+  if title:
+    ax.set_title(title)
+  ax.legend()
+  return save_figure(fig, path)
