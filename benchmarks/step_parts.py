@@ -1,0 +1,114 @@
+"""Where a training step's time goes, side by side in one run:
+
+- ms for the forward pass (log-density), forward + backward (gradients) and
+  the whole `train_step` (+ the optimizer update) of NICE at Flow-GAN's
+  MNIST shape (batch 100) and of `configs/realnvp_digits_mle.gin`'s RealNVP
+  (batch 64), each in float32 and under 'mixed_bfloat16' (a fresh process
+  per policy);
+- GFLOP/s of a chain of 20 dense products of shape rows x 1000 x 1000 in
+  float32, in bf16 with the float32 weights cast each call (what a Keras
+  mixed-precision layer does), and in bf16 with the weights stored in bf16.
+
+  python benchmarks/step_parts.py
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+PARTS = r"""
+import json, sys, time, keras, tensorflow as tf
+case, precision = sys.argv[1], sys.argv[2]
+keras.mixed_precision.set_global_policy(precision)
+if case == "nice_mnist":
+  from benchmarks.steps import _nice
+  model, spec = _nice(False)
+  batch = 100
+else:
+  from tfflowgan import config as config_lib
+  from tfflowgan.data import DataSpec
+  from tfflowgan.objectives import flow_mle
+  config_lib.parse(["configs/realnvp_digits_mle.gin"], [])
+  spec, batch = DataSpec("digits", (8, 8, 1), 17), 64
+  model = flow_mle(spec)
+x = tf.random.uniform([batch, *spec.shape], 0.01, 0.99, seed=0)
+
+def forward(x):
+  return tf.reduce_sum(model.generator.log_prob(x))
+
+def gradients(x):
+  with tf.GradientTape() as tape:
+    loss = -tf.reduce_mean(model.generator.log_prob(x))
+  return tf.add_n([tf.reduce_sum(g) for g in tape.gradient(loss, model.trainable_variables)])
+
+def step(x):
+  return tf.add_n(list(model.train_step(x).values()))
+
+def ms(fn, seconds=2.0):
+  f = tf.function(fn)
+  f(x).numpy()
+  n, start = 0, time.perf_counter()
+  while n < 5 or time.perf_counter() - start < seconds:
+    f(x).numpy()
+    n += 1
+  return (time.perf_counter() - start) / n * 1e3
+print("@@" + json.dumps({"forward": ms(forward), "forward+backward": ms(gradients),
+                         "train_step": ms(step)}))
+"""
+
+
+def parts(case, precision):
+  out = subprocess.run([sys.executable, "-c", PARTS, case, precision], cwd=ROOT,
+                       capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+  for line in out.stdout.splitlines():
+    if line.startswith("@@"):
+      return json.loads(line[2:])
+  raise RuntimeError(out.stderr[-2000:])
+
+
+def chain_gflops(rows, mode, width=1000, layers=20, seconds=2.0):
+  """GFLOP/s of `layers` relu(h @ W) products, h [rows, width]; mode 'float32',
+  'bf16, cast weights' or 'bf16, bf16 weights'."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  stored = tf.bfloat16 if mode == "bf16, bf16 weights" else tf.float32
+  compute = tf.float32 if mode == "float32" else tf.bfloat16
+  ws = [tf.Variable(tf.cast(tf.random.normal([width, width]) * 0.03, stored))
+        for _ in range(layers)]
+  x = tf.random.normal([rows, width])
+
+  @tf.function
+  def f():
+    h = tf.cast(x, compute)
+    for w in ws:
+      h = tf.nn.relu(h @ tf.cast(w, compute))
+    return tf.reduce_sum(tf.cast(h, tf.float32))
+  f().numpy()
+  n, start = 0, time.perf_counter()
+  while n < 5 or time.perf_counter() - start < seconds:
+    f().numpy()
+    n += 1
+  return 2 * rows * width * width * layers * n / (time.perf_counter() - start) / 1e9
+
+
+def main():
+  print("| case | policy | forward ms | forward + backward ms | train_step ms | "
+        "optimizer + rest ms |\n|---|---|---|---|---|---|")
+  for case in ("nice_mnist", "realnvp_digits"):
+    for precision in ("float32", "mixed_bfloat16"):
+      p = parts(case, precision)
+      print(f"| {case} | {precision} | {p['forward']:.1f} | {p['forward+backward']:.1f} | "
+            f"{p['train_step']:.1f} | {p['train_step'] - p['forward+backward']:.1f} |", flush=True)
+  modes = ("float32", "bf16, cast weights", "bf16, bf16 weights")
+  print("\n| rows | " + " | ".join(f"{m} GFLOP/s" for m in modes) + " |\n|---|---|---|---|")
+  for rows in (100, 400):
+    print(f"| {rows} | " + " | ".join(f"{chain_gflops(rows, m):.0f}" for m in modes) + " |",
+          flush=True)
+
+
+if __name__ == "__main__":
+  main()
