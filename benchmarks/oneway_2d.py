@@ -9,8 +9,9 @@ through `model.fit` as the runner calls it, side by side:
 
 and the step's matmul FLOPs (`peak.graph_matmul_flops` of the traced
 `train_step`) with the time they take at the float32 matmul peak and at the
-rate of the step's own matmul shape (STEP_SHAPE: its products of that
-shape and their transposes hold 98% of its FLOPs): floors on the step time that no way of calling it removes.
+rate of the step's own matmul shape (STEP_SHAPE: its products of that shape
+and their transposes hold 98% of its FLOPs): floors on the step time that no
+way of calling it removes.
 
   python benchmarks/oneway_2d.py [--steps 1000]
 

@@ -16,13 +16,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 PARTS = r"""
-import json, sys, time, keras, tensorflow as tf
+import json, sys, keras, tensorflow as tf
+from benchmarks.steps import seconds_per_call
 case, precision = sys.argv[1], sys.argv[2]
 keras.mixed_precision.set_global_policy(precision)
 if case == "nice_mnist":
@@ -49,14 +49,9 @@ def gradients(x):
 def step(x):
   return tf.add_n(list(model.train_step(x).values()))
 
-def ms(fn, seconds=2.0):
+def ms(fn):
   f = tf.function(fn)
-  f(x).numpy()
-  n, start = 0, time.perf_counter()
-  while n < 5 or time.perf_counter() - start < seconds:
-    f(x).numpy()
-    n += 1
-  return (time.perf_counter() - start) / n * 1e3
+  return seconds_per_call(lambda: f(x), repeats=5) * 1e3
 print("@@" + json.dumps({"forward": ms(forward), "forward+backward": ms(gradients),
                          "train_step": ms(step)}))
 """
@@ -71,10 +66,11 @@ def parts(case, precision):
   raise RuntimeError(out.stderr[-2000:])
 
 
-def chain_gflops(rows, mode, width=1000, layers=20, seconds=2.0):
+def chain_gflops(rows, mode, width=1000, layers=20):
   """GFLOP/s of `layers` relu(h @ W) products, h [rows, width]; mode 'float32',
   'bf16, cast weights' or 'bf16, bf16 weights'."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from benchmarks.steps import seconds_per_call  # pylint: disable=g-import-not-at-top
   stored = tf.bfloat16 if mode == "bf16, bf16 weights" else tf.float32
   compute = tf.float32 if mode == "float32" else tf.bfloat16
   ws = [tf.Variable(tf.cast(tf.random.normal([width, width]) * 0.03, stored))
@@ -87,12 +83,7 @@ def chain_gflops(rows, mode, width=1000, layers=20, seconds=2.0):
     for w in ws:
       h = tf.nn.relu(h @ tf.cast(w, compute))
     return tf.reduce_sum(tf.cast(h, tf.float32))
-  f().numpy()
-  n, start = 0, time.perf_counter()
-  while n < 5 or time.perf_counter() - start < seconds:
-    f().numpy()
-    n += 1
-  return 2 * rows * width * width * layers * n / (time.perf_counter() - start) / 1e9
+  return 2 * rows * width * width * layers / seconds_per_call(f, repeats=5) / 1e9
 
 
 def main():

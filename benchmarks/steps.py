@@ -84,15 +84,21 @@ def peak_memory_mb():
   return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def time_step(step, x, repeats, min_seconds=2.0):
-  """Seconds per step: the mean over at least `repeats` steps and `min_seconds`."""
-  [np.asarray(v) for v in step(x).values()]  # trace / compile
+def seconds_per_call(fn, repeats=3, min_seconds=2.0):
+  """Seconds per `fn()` (its outputs read back each call): the mean over at
+  least `repeats` calls and `min_seconds`, after one untimed call (trace /
+  compile)."""
+  tf.nest.map_structure(np.asarray, fn())
   count, start = 0, time.perf_counter()
   while count < repeats or time.perf_counter() - start < min_seconds:
-    logs = step(x)
-    [np.asarray(v) for v in logs.values()]
+    tf.nest.map_structure(np.asarray, fn())
     count += 1
   return (time.perf_counter() - start) / count
+
+
+def time_step(step, x, repeats, min_seconds=2.0):
+  """Seconds per step: `seconds_per_call` of `step(x)`."""
+  return seconds_per_call(lambda: step(x), repeats, min_seconds)
 
 
 def run_case(name, batch=64, repeats=3, quick=False, precision="float32"):

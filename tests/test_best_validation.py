@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from tfflowgan import callbacks as cb
+from gin_runs import train_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, "configs", "realnvp_digits_mle.gin")
@@ -24,14 +25,7 @@ TINY = ["train.steps_per_epoch = 2", "realnvp.num_blocks = 1", "realnvp.hidden =
 
 
 def _train(workdir, epochs):
-  from tfflowgan import config as config_lib, training
-  try:
-    gin.clear_config()
-    config_lib.parse([CONFIG], TINY + [f"train.epochs = {epochs}"])
-    return config_lib.save_operative(str(workdir),
-                                     lambda: training.train(str(workdir), verbose=0))
-  finally:
-    gin.clear_config()
+  return train_config(CONFIG, TINY + [f"train.epochs = {epochs}"], workdir, save_operative=True)
 
 
 def _test_figures(model, splits, eval_batch_size=500, seed=0):

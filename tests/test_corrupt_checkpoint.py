@@ -8,11 +8,10 @@ import shutil
 import subprocess
 import sys
 
-import gin
 import pytest
 
-from tfflowgan import config as config_lib
 from tfflowgan import errors
+from gin_runs import train_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, "configs", "realnvp_digits_mle.gin")
@@ -25,13 +24,7 @@ MORE = ["train.epochs = 3"]  # the rerun: one epoch (2 steps) beyond the first r
 
 
 def _train(workdir, bindings=()):
-  from tfflowgan import training  # pylint: disable=g-import-not-at-top
-  try:
-    gin.clear_config()
-    config_lib.parse([CONFIG], TINY + list(bindings))
-    return training.train(str(workdir), verbose=0)
-  finally:
-    gin.clear_config()
+  return train_config(CONFIG, TINY + list(bindings), workdir)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import gin
 import pytest
 
 from tfflowgan import config as config_lib
+from gin_runs import train_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = os.path.join(ROOT, "configs", "realnvp_digits_mle.gin")
@@ -27,14 +28,8 @@ def _cli(workdir, bindings, config=CONFIG):
 
 
 def _train(workdir, bindings, config=CONFIG):
-  """In-process: parse TINY + bindings and train; gin state cleared after."""
-  from tfflowgan import training
-  try:
-    gin.clear_config()
-    config_lib.parse([config], TINY + bindings)
-    return training.train(str(workdir), verbose=0)
-  finally:
-    gin.clear_config()
+  """In-process: TINY + bindings (`gin_runs.train_config`)."""
+  return train_config(config, TINY + bindings, workdir)
 
 
 def test_missing_config_file_is_named(tmp_path):

@@ -353,15 +353,16 @@ def _callbacks(out, spec, ckpt, keep, steps_per_epoch, num_samples, sample_every
   if checkpoint_every_steps:
     step_manager = tf.train.CheckpointManager(
         ckpt, os.path.join(out, "checkpoints", "steps"), max_to_keep=keep)
-  fid = [cb.fid_history(out, spec, val_ds, fid_every_epochs, fid_samples, ckpt.step)
-         ] if fid_every_epochs else []  # before TensorBoard and CSVLogger: they log its value
-  fid += [critic] if critic is not None else []
+  # FID and the independent critic come before TensorBoard and CSVLogger: those log their values.
+  logged = [cb.fid_history(out, spec, val_ds, fid_every_epochs, fid_samples, ckpt.step)
+            ] if fid_every_epochs else []
+  logged += [critic] if critic is not None else []
   callbacks = [
       cb.NonFiniteGuard(lambda: latest_checkpoint(out), steps_per_epoch, ckpt.step),
       cb.StepCounter(ckpt.step, step_manager, checkpoint_every_steps, steps_per_epoch),
       *([best] if best is not None else []),  # before the epoch's checkpoint (resume)
       cb.CheckpointEachEpoch(manager, ckpt.epoch),
-      *fid,
+      *logged,
       keras.callbacks.TensorBoard(os.path.join(out, "tb"), update_freq="epoch"),
       keras.callbacks.CSVLogger(os.path.join(out, "history.csv"), append=True),
       cb.SampleImages(out, spec, num_samples, sample_every_epochs,
