@@ -20,7 +20,7 @@ def _script():
 
 
 def test_digits_classifier_accuracy_and_round_trip(tmp_path):
-  path = str(tmp_path / "digits.keras")
+  path = str(tmp_path / "new_folder" / "digits.keras")  # the script makes the folder
   acc = _script().train_and_save("digits", path, epochs=5)
   assert acc > 0.9
   _, _, xte, yte = fn.load_digits_split()

@@ -67,3 +67,23 @@ def test_cifar10_flowgan_generators_are_the_mle_configs():
   assert want["num_blocks"] == 8
   for mode in ("mle", "adv", "hybrid"):
     assert _realnvp_settings(f"flowgan_realnvp_cifar10_{mode}") == want, mode
+
+
+def _bindings(name):
+  """{(scope/configurable, parameter): value} of one config file."""
+  gin.clear_config()
+  try:
+    config_lib.parse([os.path.join(ROOT, "configs", name + ".gin")])
+    return {k: v for k, v in gin.config._CONFIG.items()}  # pylint: disable=protected-access
+  finally:
+    gin.clear_config()
+
+
+@pytest.mark.parametrize("mode", ["mle", "adv", "hybrid"])
+def test_mnist5k_configs_are_the_mnist_configs(mode):
+  """The header's claim: only the data set and the epoch count differ."""
+  mnist, small = _bindings(f"flowgan_nice_mnist_{mode}"), _bindings(f"flowgan_nice_mnist5k_{mode}")
+  train_key = next(k for k in small if k[1].endswith("train"))
+  assert small[train_key].pop("dataset") == "mnist5k" and small[train_key].pop("epochs") == 60
+  assert mnist[train_key].pop("dataset") == "mnist" and mnist[train_key].pop("epochs") == 500
+  assert small == mnist

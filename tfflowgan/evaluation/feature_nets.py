@@ -114,7 +114,8 @@ class ClassifierFeatureNet:
     return float(np.mean(np.argmax(self(images)[1], -1) == np.asarray(labels)))
 
   def save(self, path: str) -> str:
-    """`.keras` (whole model) or `.weights.h5` (weights only)."""
+    """`.keras` (whole model) or `.weights.h5` (weights only); makes the folder."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     if path.endswith(".weights.h5"):
       self.model.save_weights(path)
     else:

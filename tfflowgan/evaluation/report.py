@@ -48,12 +48,23 @@ def _num(v) -> Optional[float]:
 
 
 def summarize(ev: dict, metrics: Optional[dict] = None) -> Dict[str, object]:
-  """The headline numbers of one eval.json (dict); None where not measured."""
+  """The headline numbers of one eval.json (dict) and its run's metrics.json
+  (`best_validation` block); None where not measured. NLLs in nats are of the
+  continuous density on [0,1]^D (Flow-GAN's unit); bits/dim are discrete."""
   bpd = _num(_get(ev, "likelihood", "test", "mean_bits_per_dim"))
   if bpd is None and metrics:
     bpd = _num(metrics.get("test_bits_per_dim"))
+  best = (metrics or {}).get("best_validation") or {}
+  best_nll = _num(best.get("test_nll"))  # discrete-space nats (training metrics)
+  dims, levels = _num(ev.get("num_dims")), _num(ev.get("levels"))
   return {
       "test_bits_per_dim": bpd,
+      "test_nll_nats": _num(_get(ev, "likelihood", "test", "mean_nll")),
+      "best_validation_epoch": _num(best.get("epoch")),
+      "best_validation_test_bits_per_dim": _num(best.get("test_bits_per_dim")),
+      "best_validation_test_nll_nats": (  # continuous density on [0,1]^D, as test_nll_nats
+          best_nll - dims * math.log(levels) if None not in (best_nll, dims, levels)
+          else None),
       "likelihood_kind": ev.get("likelihood_kind"),
       "fid": _num(_get(ev, "sample_quality", "fid")),
       "mode_score": _num(_get(ev, "sample_quality", "mode_score")),

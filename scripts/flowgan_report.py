@@ -1,0 +1,157 @@
+"""Flow-GAN's comparison of objectives over seeds: the seed-spread table, the
+Parzen sweep, Jacobian singular value and NLL-over-training figures, a sample
+grid per objective, and the paper's findings as plain lines.
+
+  python scripts/flowgan_report.py --group MLE runs/mle_s0 runs/mle_s1 runs/mle_s2 \\
+      --group ADV runs/adv_s0 ... --group Hybrid runs/hybrid_s0 ... --out_dir docs/x
+
+Each folder is a trained and evaluated run (scripts/train.py, then
+scripts/evaluate.py). Writes OUT_DIR/{seeds.md, findings.md, parzen.png,
+singular_values.png, nll_over_training.png, samples.png}. Figures:
+`tfflowgan/evaluation/flowgan_figures.py`; table: `seed_spread.py`.
+"""
+
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+
+import numpy as np
+
+from tfflowgan.evaluation import flowgan_figures, plots, report, seed_spread
+
+
+def _json(path):
+  with open(path) as f:
+    return json.load(f)
+
+
+def _run(d):
+  for name in ("eval.json", "metrics.json", "history.csv"):
+    if not os.path.isfile(os.path.join(d, name)):
+      sys.exit(f"{d}/{name} not found: train (scripts/train.py) and evaluate "
+               "(scripts/evaluate.py) the run first")
+  ev, metrics = _json(os.path.join(d, "eval.json")), _json(os.path.join(d, "metrics.json"))
+  offset = ev["num_dims"] * math.log(ev["levels"])  # discrete nats -> continuous nats
+  with open(os.path.join(d, "history.csv")) as f:
+    val_nll = [float(r["val_nll"]) - offset for r in csv.DictReader(f)]
+  return {"dir": d, "eval": ev, "summary": report.summarize(ev, metrics), "val_nll": val_nll}
+
+
+def _col(runs, key):
+  return [r["summary"][key] for r in runs]
+
+
+def _fmt(vals, fmt="{:.3f}"):
+  m, s = flowgan_figures._mean_std(vals)  # pylint: disable=protected-access
+  return "n/a" if m is None else fmt.format(m) + " ± " + fmt.format(s)
+
+
+def findings(groups, sigmas, parzen_nll, parzen_mode) -> str:
+  """The paper's claims, each with its figures (mean ± std over seeds)."""
+  lines = []
+  g = {k.lower(): v for k, v in groups.items()}
+  mean = lambda runs, key: flowgan_figures._mean_std(_col(runs, key))[0]  # pylint: disable=protected-access
+  if "mle" in g and "adv" in g:
+    key = "best_validation_test_bits_per_dim"
+    mle, adv = mean(g["mle"], key), mean(g["adv"], key)
+    lines.append(f"- MLE beats ADV on test NLL at the best-validation checkpoint: "
+                 f"{'holds' if adv > mle else 'does not hold'} (bits/dim MLE "
+                 f"{_fmt(_col(g['mle'], key))}, ADV {_fmt(_col(g['adv'], key))}).")
+    last = [r["val_nll"][-1] for r in g["adv"]]
+    best = [min(r["val_nll"]) for r in g["adv"]]
+    epochs = [int(np.argmin(r["val_nll"])) + 1 for r in g["adv"]]
+    lines.append(f"- ADV's validation NLL worsens as it trains: "
+                 f"{'holds' if np.mean(last) > np.mean(best) else 'does not hold'} (nats: "
+                 f"best {_fmt(best, '{:.0f}')} at epochs {epochs}, last "
+                 f"{_fmt(last, '{:.0f}')}).")
+    mm, ma = mean(g["mle"], "mode_score"), mean(g["adv"], "mode_score")
+    if mm is not None and ma is not None:
+      lines.append(f"- ADV beats MLE on MODE score: {'holds' if ma > mm else 'does not hold'} "
+                   f"(MLE {_fmt(_col(g['mle'], 'mode_score'), '{:.2f}')}, ADV "
+                   f"{_fmt(_col(g['adv'], 'mode_score'), '{:.2f}')}).")
+    cm, ca = mean(g["mle"], "condition_number"), mean(g["adv"], "condition_number")
+    if cm is not None and ca is not None:
+      lines.append(f"- ADV's Jacobian is worse conditioned than MLE's: "
+                   f"{'holds' if ca > cm else 'does not hold'} (median condition number "
+                   f"MLE {_fmt(_col(g['mle'], 'condition_number'), '{:.3g}')}, ADV "
+                   f"{_fmt(_col(g['adv'], 'condition_number'), '{:.3g}')}).")
+    if parzen_mode is not None and ma is not None:
+      shade = flowgan_figures.beats_on_both(parzen_nll, parzen_mode,
+                                            mean(g["adv"], "best_validation_test_nll_nats"), ma)
+      lines.append(f"- A Parzen window beats ADV on both test NLL and MODE score for some "
+                   f"bandwidth: {'holds' if shade.any() else 'does not hold'} (sigmas "
+                   f"{[float(s) for s in np.asarray(sigmas)[shade]]}).")
+  if "mle" in g and "hybrid" in g:
+    key = "best_validation_test_bits_per_dim"
+    mle, hyb = mean(g["mle"], key), mean(g["hybrid"], key)
+    rel = (hyb - mle) / mle
+    lines.append(f"- Hybrid's test bits/dim within 10% of MLE's: "
+                 f"{'holds' if abs(rel) <= 0.1 else 'does not hold'} ({rel:+.1%}; Hybrid "
+                 f"{_fmt(_col(g['hybrid'], key))}).")
+    mh, mm = mean(g["hybrid"], "mode_score"), mean(g["mle"], "mode_score")
+    if mh is not None and mm is not None:
+      lines.append(f"- Hybrid beats MLE on MODE score: {'holds' if mh > mm else 'does not hold'} "
+                   f"(Hybrid {_fmt(_col(g['hybrid'], 'mode_score'), '{:.2f}')}).")
+  return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument("--group", nargs="+", action="append", required=True,
+                      metavar=("NAME", "DIR"), help="an objective's name and its runs")
+  parser.add_argument("--out_dir", required=True)
+  args = parser.parse_args(argv)
+  groups = {}
+  for name, *dirs in args.group:
+    if not dirs:
+      sys.exit(f"--group {name}: give the group's run folders after its name")
+    groups[name] = [_run(d) for d in dirs]
+  os.makedirs(args.out_dir, exist_ok=True)
+  out = lambda name: os.path.join(args.out_dir, name)
+
+  table = seed_spread.spread_table(seed_spread.group_spreads(
+      {k: [r["summary"] for r in runs] for k, runs in groups.items()}))
+  first = next(iter(groups.values()))[0]["eval"]
+  pz, sq = first.get("parzen", {}), first.get("sample_quality", {}).get("parzen", {})
+  sigmas, parzen_nll = pz.get("sigmas"), pz.get("test_nll")
+  parzen_mode = sq.get("mode_score") if sq.get("sigmas") == sigmas else None
+  figures = []
+  if sigmas:
+    figures.append(flowgan_figures.parzen_figure(
+        sigmas, parzen_nll, parzen_mode,
+        {k: _col(r, "best_validation_test_nll_nats") for k, r in groups.items()},
+        {k: _col(r, "mode_score") for k, r in groups.items()}, out("parzen.png"),
+        title="objectives: test NLL at the best-validation checkpoint, MODE score at the "
+        "last; bands: mean +- std over seeds"))
+  sv = {k: [r["eval"]["jacobian"]["log_singular_values_mean"] for r in runs]
+        for k, runs in groups.items() if all("jacobian" in r["eval"] for r in runs)}
+  if sv:
+    figures.append(flowgan_figures.singular_values_figure(sv, out("singular_values.png")))
+  figures.append(flowgan_figures.nll_over_training_figure(
+      {k: [r["val_nll"] for r in runs] for k, runs in groups.items()},
+      out("nll_over_training.png"), log_y=True))
+  grids, labels = [], []
+  for name, runs in groups.items():  # the first seed's scored samples
+    path = os.path.join(runs[0]["dir"], "eval", "samples.npz")
+    if os.path.isfile(path):
+      s = np.load(path)
+      grids.append(s["samples"][:32].astype(np.float32) / (int(s["levels"]) - 1))
+      labels += [name] * len(grids[-1])
+  if grids:
+    figures.append(plots.save_labelled_image_grid(np.concatenate(grids), labels,
+                                                  out("samples.png"), nrow=8))
+  text = findings(groups, sigmas or [], parzen_nll, parzen_mode)
+  with open(out("seeds.md"), "w") as f:
+    f.write(table)
+  with open(out("findings.md"), "w") as f:
+    f.write(text)
+  print(table)
+  print(text)
+  print("figures: " + ", ".join(figures))
+
+
+if __name__ == "__main__":
+  main()
