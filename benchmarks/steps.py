@@ -23,8 +23,8 @@ def _nice(quick):
   return flow_mle(spec, generator=lambda s: nice(s, hidden=hidden)), spec
 
 
-def _nvp(scales, quick):
-  spec = SPECS["cifar10"]
+def _nvp(scales, quick, data="cifar10"):
+  spec = SPECS[data]
   return flow_mle(spec, generator=lambda s: realnvp(
       s, num_scales=scales, final_couplings=1, num_blocks=1 if quick else 4,
       hidden=32 if quick else 64)), spec
@@ -71,6 +71,7 @@ CASES = {
     "nice_mnist": _nice,
     "nvp1_cifar": lambda quick: _nvp(1, quick),
     "nvp3_cifar": lambda quick: _nvp(3, quick),
+    "nvp1_mnist": lambda quick: _nvp(1, quick, "mnist"),  # Danihelka et al.'s NVP1 at 28x28
     "flowgan_hybrid_cifar": _flowgan_hybrid,
     "oneway_jvp_cifar": _oneway,
     "avade_cifar": _avade,

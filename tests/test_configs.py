@@ -13,10 +13,12 @@ from tfflowgan.data import DataSpec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPECS = {"digits": DataSpec("digits", (8, 8, 1), 17), "mnist": DataSpec("mnist", (28, 28, 1), 256),
+         "mnist5k": DataSpec("mnist5k", (28, 28, 1), 256),
          "cifar10": DataSpec("cifar10", (32, 32, 3), 256),
          "celeb_a": DataSpec("celeb_a", (32, 32, 3), 256)}
 MLE_CONFIGS = ["nice_mnist_mle", "nice_digits_mle", "realnvp_cifar10_mle", "realnvp_digits_mle",
-               "nvp1_celeba_mle", "nvp2_celeba_mle", "nvp3_celeba_mle"]
+               "nvp1_celeba_mle", "nvp2_celeba_mle", "nvp3_celeba_mle", "nvp1_mnist5k_mle",
+               "nvp2_mnist5k_mle"]
 
 
 @pytest.mark.parametrize("name", MLE_CONFIGS)

@@ -14,12 +14,13 @@ from tfflowgan.data import DataSpec
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPECS = {"digits": DataSpec("digits", (8, 8, 1), 17),
          "mnist": DataSpec("mnist", (28, 28, 1), 256),
+         "mnist5k": DataSpec("mnist5k", (28, 28, 1), 256),
          "cifar10": DataSpec("cifar10", (32, 32, 3), 256),
          "celeb_a": DataSpec("celeb_a", (32, 32, 3), 256)}
 CONFIGS = ([f"flowgan_{g}_{d}_{m}" for g, d in [("nice", "mnist"), ("realnvp", "cifar10"),
                                                 ("realnvp", "digits")]
             for m in ("mle", "adv", "hybrid")]
-           + ["nvp1_celeba_wgan", "nvp3_celeba_wgan", "nvp1_celeba_mle_wgan",
+           + ["nvp1_celeba_wgan", "nvp1_mnist5k_wgan", "nvp3_celeba_wgan", "nvp1_celeba_mle_wgan",
               "nvp3_celeba_fast_critic"])
 
 
@@ -87,3 +88,19 @@ def test_mnist5k_configs_are_the_mnist_configs(mode):
   assert small[train_key].pop("dataset") == "mnist5k" and small[train_key].pop("epochs") == 60
   assert mnist[train_key].pop("dataset") == "mnist" and mnist[train_key].pop("epochs") == 500
   assert small == mnist
+
+
+@pytest.mark.parametrize("name", ["nvp1_{}_mle", "nvp2_{}_mle", "nvp1_{}_wgan"])
+def test_danihelka_mnist5k_configs_are_the_celeba_configs(name):
+  """The header's claim: the data, the budget, the precision and the critic's
+  cadence differ; the model and the objective do not."""
+  celeba, small = _bindings(name.format("celeba")), _bindings(name.format("mnist5k"))
+  train_key = next(k for k in small if k[1].endswith("train"))
+  for key in ("epochs", "critic_every_epochs"):
+    celeba[train_key].pop(key), small[train_key].pop(key)
+  assert celeba[train_key].pop("steps_per_epoch") == 5000
+  assert celeba[train_key].pop("dataset") == "celeb_a"
+  assert celeba[train_key].pop("dataset_kwargs") == {"flip": True}
+  assert small[train_key].pop("dataset") == "mnist5k"
+  assert small[train_key].pop("precision") == "mixed_bfloat16"
+  assert small == celeba
