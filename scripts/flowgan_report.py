@@ -45,8 +45,21 @@ def _col(runs, key):
 
 
 def _fmt(vals, fmt="{:.3f}"):
+  """mean ± std over the seeds' finite values (the count of others noted)."""
   m, s = flowgan_figures._mean_std(vals)  # pylint: disable=protected-access
-  return "n/a" if m is None else fmt.format(m) + " ± " + fmt.format(s)
+  if m is None:
+    return "n/a"
+  n = sum(v is not None and np.isfinite(v) for v in vals)
+  text = fmt.format(m) + (" ± " + fmt.format(s) if n > 1 else "")
+  return text + (f" ({len(vals) - n} inf)" if n < len(vals) else "")
+
+
+def _each(vals, fmt):
+  return "[" + ", ".join("inf" if not np.isfinite(v) else fmt.format(v) for v in vals) + "]"
+
+
+def groups_dims(groups) -> int:
+  return next(iter(groups.values()))[0]["eval"]["num_dims"]
 
 
 def findings(groups, sigmas, parzen_nll, parzen_mode) -> str:
@@ -72,12 +85,17 @@ def findings(groups, sigmas, parzen_nll, parzen_mode) -> str:
       lines.append(f"- ADV beats MLE on MODE score: {'holds' if ma > mm else 'does not hold'} "
                    f"(MLE {_fmt(_col(g['mle'], 'mode_score'), '{:.2f}')}, ADV "
                    f"{_fmt(_col(g['adv'], 'mode_score'), '{:.2f}')}).")
-    cm, ca = mean(g["mle"], "condition_number"), mean(g["adv"], "condition_number")
-    if cm is not None and ca is not None:
+    cond = {k: _col(g[k], "condition_number") for k in g}
+    if all(v is not None for k in ("mle", "adv") for v in cond[k]):
+      worse = np.median(cond["adv"]) > np.median(cond["mle"])  # inf: a singular Jacobian
       lines.append(f"- ADV's Jacobian is worse conditioned than MLE's: "
-                   f"{'holds' if ca > cm else 'does not hold'} (median condition number "
-                   f"MLE {_fmt(_col(g['mle'], 'condition_number'), '{:.3g}')}, ADV "
-                   f"{_fmt(_col(g['adv'], 'condition_number'), '{:.3g}')}).")
+                   f"{'holds' if worse else 'does not hold'} (median condition number over "
+                   "prior samples, per seed: " + ", ".join(
+                       f"{name} {_each(cond[k], '{:.3g}')}" for name, k in
+                       ((n, n.lower()) for n in groups)) + "; median numerical rank, "
+                   f"D = {groups_dims(groups)}: " + ", ".join(
+                       f"{n} {_fmt(_col(groups[n], 'numerical_rank'), '{:.0f}')}"
+                       for n in groups) + ").")
     if parzen_mode is not None and ma is not None:
       shade = flowgan_figures.beats_on_both(parzen_nll, parzen_mode,
                                             mean(g["adv"], "best_validation_test_nll_nats"), ma)
@@ -88,7 +106,7 @@ def findings(groups, sigmas, parzen_nll, parzen_mode) -> str:
     key = "best_validation_test_bits_per_dim"
     mle, hyb = mean(g["mle"], key), mean(g["hybrid"], key)
     rel = (hyb - mle) / mle
-    lines.append(f"- Hybrid's test bits/dim within 10% of MLE's: "
+    lines.append(f"- Hybrid's test bits/dim within 10% of MLE's (the paper: better than MLE's): "
                  f"{'holds' if abs(rel) <= 0.1 else 'does not hold'} ({rel:+.1%}; Hybrid "
                  f"{_fmt(_col(g['hybrid'], key))}).")
     mh, mm = mean(g["hybrid"], "mode_score"), mean(g["mle"], "mode_score")

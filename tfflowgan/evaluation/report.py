@@ -71,6 +71,7 @@ def summarize(ev: dict, metrics: Optional[dict] = None) -> Dict[str, object]:
       **{k: _num(_get(ev, "sample_quality", k)) for k in MANIFOLD_METRICS},
       "features": _get(ev, "sample_quality", "features"),
       "condition_number": _num(_get(ev, "jacobian", "condition_number_median")),
+      "numerical_rank": _num(_get(ev, "jacobian", "numerical_rank", "median")),
       "critic_distance_test": _num(_get(ev, "independent_critic", "distance", "test")),
       "parzen_test_bits_per_dim": _num(_get(ev, "parzen", "best_test_bits_per_dim")),
       "parzen_sigma": _num(_get(ev, "parzen", "best_sigma")),

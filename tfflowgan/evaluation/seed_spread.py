@@ -23,7 +23,8 @@ COLUMNS = (  # (summary key, header, format): the likelihood first, both checkpo
     ("best_validation_epoch", "best-validation epoch", "{:.1f}"),
     ("best_validation_test_nll_nats", "test NLL at best validation (nats)", "{:.1f}"),
     ("best_validation_test_bits_per_dim", "test bits/dim at best validation", "{:.3f}"),
-) + tuple(c for c in report.COLUMNS if c[0] != "test_bits_per_dim")
+) + tuple(c for c in report.COLUMNS if c[0] != "test_bits_per_dim") + (
+    ("numerical_rank", "Jacobian numerical rank (median)", "{:.0f}"),)
 
 
 @dataclasses.dataclass
