@@ -142,6 +142,8 @@ def main(argv=None):
         sigmas, parzen_nll, parzen_mode,
         {k: _col(r, "best_validation_test_nll_nats") for k, r in groups.items()},
         {k: _col(r, "mode_score") for k, r in groups.items()}, out("parzen.png"),
+        extra_nll={f"{k}, last epoch": _col(r, "test_nll_nats") for k, r in groups.items()
+                   if k.lower() == "adv"},
         title="objectives: test NLL at the best-validation checkpoint, MODE score at the "
         "last; bands: mean +- std over seeds"))
   sv = {k: [r["eval"]["jacobian"]["log_singular_values_mean"] for r in runs]

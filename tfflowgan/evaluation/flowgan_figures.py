@@ -37,39 +37,47 @@ def beats_on_both(parzen_nll, parzen_mode, ref_nll: float, ref_mode: float) -> n
 def parzen_figure(sigmas, parzen_nll, parzen_mode, nll: Dict[str, Sequence[float]],
                   mode: Dict[str, Sequence[float]], path: str,
                   reference: Optional[str] = "ADV", nll_label: str = "test NLL (nats)",
-                  title: str = "") -> str:
+                  title: str = "", extra_nll: Optional[Dict[str, Sequence[float]]] = None) -> str:
   """Two panels over sigma (log axis): Parzen test NLL with each objective's
-  test NLL (per-seed values in `nll`), Parzen MODE score with each objective's
-  (`mode`). Shades the sigmas where the Parzen window beats `reference` on both."""
+  test NLL (per-seed values in `nll`; `extra_nll`: more levels, dotted), and
+  Parzen MODE score with each objective's (`mode`). Shades the sigmas where the
+  Parzen window beats `reference` on both. The NLL axis is symmetric-log."""
   import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
   sigmas = np.asarray(sigmas, np.float64)
   fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-  shade = None
-  if reference in nll and reference in mode:
+  shade = np.zeros(len(sigmas), bool)
+  if reference in nll and reference in mode and parzen_mode is not None:
     ref_nll, ref_mode = _mean_std(nll[reference])[0], _mean_std(mode[reference])[0]
-    if ref_nll is not None and ref_mode is not None and parzen_mode is not None:
+    if ref_nll is not None and ref_mode is not None:
       shade = beats_on_both(parzen_nll, parzen_mode, ref_nll, ref_mode)
-  for ax, curve, levels, ylabel in ((axes[0], parzen_nll, nll, nll_label),
-                                    (axes[1], parzen_mode, mode, "MODE score")):
+  # Each sigma's cell spans the geometric midpoints to its neighbours.
+  edges = np.sqrt(sigmas[1:] * sigmas[:-1])
+  edges = np.concatenate([[sigmas[0] / 1.2], edges, [sigmas[-1] * 1.2]])
+  panels = ((axes[0], parzen_nll, nll, extra_nll or {}, nll_label),
+            (axes[1], parzen_mode, mode, {}, "MODE score"))
+  for ax, curve, levels, extra, ylabel in panels:
     if curve is not None:
       ax.plot(sigmas, curve, marker="o", color="k", label="Parzen window")
-    for i, (name, vals) in enumerate(levels.items()):
+    for i, (name, vals) in enumerate(list(levels.items()) + list(extra.items())):
       m, s = _mean_std(vals)
       if m is None:
         continue
-      ax.axhline(m, color=f"C{i}", linestyle="--", label=f"{name} ({len(vals)} seeds)")
-      ax.axhspan(m - s, m + s, color=f"C{i}", alpha=0.15)
-    if shade is not None and shade.any():
-      for j in np.flatnonzero(shade):
-        lo = sigmas[j - 1] if j > 0 else sigmas[j] / 1.2
-        hi = sigmas[j + 1] if j + 1 < len(sigmas) else sigmas[j] * 1.2
-        ax.axvspan(np.sqrt(lo * sigmas[j]), np.sqrt(hi * sigmas[j]), color="g", alpha=0.12,
-                   label=f"Parzen beats {reference} on both" if j == np.flatnonzero(shade)[0]
-                   else None)
+      dotted = i >= len(levels)
+      ax.axhline(m, color=f"C{i}", linestyle=":" if dotted else "--",
+                 label=f"{name} ({len(vals)} seeds)")
+      ax.axhspan(m - s, m + s, color=f"C{i}", alpha=0.15, linewidth=0)
+    for j in np.flatnonzero(shade):
+      ax.axvspan(edges[j], edges[j + 1], color="g", alpha=0.12, linewidth=0,
+                 label=f"Parzen beats {reference} on both" if j == np.flatnonzero(shade)[0]
+                 else None)
     ax.set_xscale("log")
+    ax.set_xticks(sigmas)
+    ax.set_xticklabels([f"{v:g}" for v in sigmas])
+    ax.minorticks_off()
     ax.set_xlabel("Parzen bandwidth sigma")
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
+  axes[0].set_yscale("symlog", linthresh=100.0)
   if title:
     fig.suptitle(title, fontsize=10)
   return plots.save_figure(fig, path)
