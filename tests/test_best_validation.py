@@ -73,6 +73,11 @@ def test_best_epoch_is_the_argmin_across_a_resume_and_its_test_nll_recomputes(tm
   assert metrics["test_nll"] == pytest.approx(final_nll, rel=1e-5)
   assert abs(final_nll - nll) > 1.0
   gin.clear_config()
+  # Run again with no epochs left: the block is still there, the same.
+  again = _train(tmp_path, 4)
+  assert again["resumed_from"].endswith("ckpt-4")
+  assert again["best_validation"] == block
+  gin.clear_config()
 
 
 class _Weights(tf.Module):

@@ -84,16 +84,14 @@ class BestValidation(keras.callbacks.Callback):
     self.manager, self.ckpt = manager, ckpt
     self.best = None  # the record of best_validation.json
     self.best_dir = None  # the folder its checkpoint path is relative to
+    path = os.path.join(self.read_dir, BEST_VALIDATION)
+    if os.path.isfile(path):  # a resumed run, also one with no epochs left to train
+      with open(path) as f:
+        self.best, self.best_dir = json.load(f), self.read_dir
 
   @property
   def best_checkpoint(self):
     return None if self.best is None else os.path.join(self.best_dir, self.best["checkpoint"])
-
-  def on_train_begin(self, logs=None):
-    path = os.path.join(self.read_dir, BEST_VALIDATION)
-    if self.best is None and os.path.isfile(path):
-      with open(path) as f:
-        self.best, self.best_dir = json.load(f), self.read_dir
 
   def on_epoch_end(self, epoch, logs=None):
     monitor = next((k for k in VALIDATION_NLL if k in (logs or {})), None)
