@@ -55,9 +55,12 @@ def test_nonlinear_map_matches_finite_differences():
   g_tf = lambda z: tf.tanh(z @ wt) + 0.1 * tf.concat([z, z[:, :1]], 1) ** 2
   g_np = lambda z: np.tanh(z @ w) + 0.1 * np.concatenate([z, z[:1]]) ** 2
   z = rng.normal(size=(3, 4))
-  jac = jx.generator_jacobian(g_tf, tf.constant(z)).numpy()
   h = 1e-6
-  for b in range(3):
-    fd = np.stack([(g_np(z[b] + h * e) - g_np(z[b] - h * e)) / (2 * h)
-                   for e in np.eye(4)], axis=1)  # [5, 4]
-    np.testing.assert_allclose(jac[b], fd, rtol=1e-6, atol=1e-8)
+  # All 5 rows in one backward pass, and in passes of 2 rows (2 + 2 + 1).
+  for rows in (None, 2):
+    jac = jx.generator_jacobian(g_tf, tf.constant(z), rows_per_pass=rows).numpy()
+    assert jac.shape == (3, 5, 4)
+    for b in range(3):
+      fd = np.stack([(g_np(z[b] + h * e) - g_np(z[b] - h * e)) / (2 * h)
+                     for e in np.eye(4)], axis=1)  # [5, 4]
+      np.testing.assert_allclose(jac[b], fd, rtol=1e-6, atol=1e-8)

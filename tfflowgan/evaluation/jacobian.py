@@ -14,15 +14,25 @@ import numpy as np
 import tensorflow as tf
 
 
-def generator_jacobian(g: Callable, z, use_pfor: bool = True) -> tf.Tensor:
-  """Full Jacobian dg(z)/dz for each example: [B, M, N] (float64)."""
+def generator_jacobian(g: Callable, z, use_pfor: bool = True,
+                       rows_per_pass: Optional[int] = None) -> tf.Tensor:
+  """Full Jacobian dg(z)/dz for each example: [B, M, N] (float64).
+
+  rows_per_pass: output rows per vectorized backward pass (one forward pass
+  is shared; the passes' memory grows with B x rows_per_pass, not B x M); None:
+  all M rows at once."""
   z = tf.convert_to_tensor(z)
   b = tf.shape(z)[0]
-  with tf.GradientTape() as tape:
+  with tf.GradientTape(persistent=rows_per_pass is not None) as tape:
     tape.watch(z)
     x = tf.reshape(g(z), [b, -1])
-  jac = tape.batch_jacobian(x, z, experimental_use_pfor=use_pfor)
-  return tf.cast(tf.reshape(jac, [b, tf.shape(x)[1], -1]), tf.float64)
+    m = int(x.shape[1])
+    step = m if rows_per_pass is None else max(1, int(rows_per_pass))
+    blocks = [x[:, a:a + step] for a in range(0, m, step)] if step < m else [x]
+  jac = tf.concat([tape.batch_jacobian(blk, z, experimental_use_pfor=use_pfor)
+                   for blk in blocks], axis=1)
+  del tape
+  return tf.cast(tf.reshape(jac, [b, m, -1]), tf.float64)
 
 
 def singular_values(jac) -> np.ndarray:
@@ -59,12 +69,13 @@ def numerical_rank(s, shape, tol: Optional[float] = None,
   return (s > rtol * s.max(-1, keepdims=True)).sum(-1)
 
 
-def jacobian_summary(g: Callable, z, batch_size: int = 16,
-                     tol: Optional[float] = None) -> Dict[str, np.ndarray]:
+def jacobian_summary(g: Callable, z, batch_size: int = 16, tol: Optional[float] = None,
+                     rows_per_pass: Optional[int] = None) -> Dict[str, np.ndarray]:
   """Per-example singular values, condition numbers, log|det| and rank over z.
 
   z: prior samples [B, ...] (e.g. `prior.sample(B)`), processed in chunks of
-  batch_size. Returns arrays per example plus summaries (`log_abs_det_mean`,
+  batch_size (and `rows_per_pass` output rows a backward pass, as
+  `generator_jacobian`). Returns arrays per example plus summaries (`log_abs_det_mean`,
   `log10_condition_median`, `rank_min`, and per-index mean/std of log singular
   values for a Fig. 17 plot via `plots.save_curve_with_errorbars`).
   `log_abs_det_slogdet` only when square; for non-square J, `log_abs_det` is
@@ -73,7 +84,7 @@ def jacobian_summary(g: Callable, z, batch_size: int = 16,
   parts = {"singular_values": [], "log_abs_det_slogdet": []}
   shape = None
   for a in range(0, int(z.shape[0]), batch_size):
-    jac = generator_jacobian(g, z[a:a + batch_size])
+    jac = generator_jacobian(g, z[a:a + batch_size], rows_per_pass=rows_per_pass)
     shape = tuple(jac.shape[1:])
     parts["singular_values"].append(singular_values(jac))
     if shape[0] == shape[1]:

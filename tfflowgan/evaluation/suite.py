@@ -74,6 +74,8 @@ class SuiteConfig:
   jacobian_samples: int = 64
   jacobian_max_dims: int = 1024         # larger generators: skipped (D x D per sample;
                                         # CIFAR-10's 3072: 38 MB of Jacobian a sample)
+  jacobian_rows_per_pass: int = 128     # output rows a vectorized backward pass: memory
+                                        # ~ chunk x rows x the generator's activations
   classifier_path: Optional[str] = None  # digits / mnist5k: *_CLASSIFIER (trained once)
   classifier_epochs: int = 20
   inception_weights: Optional[str] = None
@@ -213,7 +215,8 @@ def stage_jacobian(ctx: Context) -> dict:
                "(scripts/evaluate.py --jacobian_max_dims lifts it)")
   chunk = max(1, min(cfg.jacobian_samples, 2 ** 22 // ctx.spec.num_dims ** 2))
   with np.errstate(all="ignore"):  # singular values of exactly 0 occur (ADV)
-    s = jacobian.jacobian_summary(g, z, batch_size=chunk)
+    s = jacobian.jacobian_summary(g, z, batch_size=chunk,
+                                  rows_per_pass=cfg.jacobian_rows_per_pass)
   with np.errstate(divide="ignore"):
     log10_cond = np.log10(s["condition_number"])
   out = {"map": what, "num_samples": int(len(s["condition_number"])),
