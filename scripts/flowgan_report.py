@@ -45,13 +45,8 @@ def _col(runs, key):
 
 
 def _fmt(vals, fmt="{:.3f}"):
-  """mean ± std over the seeds' finite values (the count of others noted)."""
-  m, s = flowgan_figures._mean_std(vals)  # pylint: disable=protected-access
-  if m is None:
-    return "n/a"
-  n = sum(v is not None and np.isfinite(v) for v in vals)
-  text = fmt.format(m) + (" ± " + fmt.format(s) if n > 1 else "")
-  return text + (f" ({len(vals) - n} inf)" if n < len(vals) else "")
+  """mean ± std over the seeds' finite values, as the seed table's cells."""
+  return seed_spread.spread(vals).cell(fmt)
 
 
 def _each(vals, fmt):
@@ -66,7 +61,7 @@ def findings(groups, sigmas, parzen_nll, parzen_mode) -> str:
   """The paper's claims, each with its figures (mean ± std over seeds)."""
   lines = []
   g = {k.lower(): v for k, v in groups.items()}
-  mean = lambda runs, key: flowgan_figures._mean_std(_col(runs, key))[0]  # pylint: disable=protected-access
+  mean = lambda runs, key: seed_spread.spread(_col(runs, key)).mean  # nan: none measured
   if "mle" in g and "adv" in g:
     key = "best_validation_test_bits_per_dim"
     mle, adv = mean(g["mle"], key), mean(g["adv"], key)
@@ -81,7 +76,7 @@ def findings(groups, sigmas, parzen_nll, parzen_mode) -> str:
                  f"best {_fmt(best, '{:.0f}')} at epochs {epochs}, last "
                  f"{_fmt(last, '{:.0f}')}).")
     mm, ma = mean(g["mle"], "mode_score"), mean(g["adv"], "mode_score")
-    if mm is not None and ma is not None:
+    if math.isfinite(mm) and math.isfinite(ma):
       lines.append(f"- ADV beats MLE on MODE score: {'holds' if ma > mm else 'does not hold'} "
                    f"(MLE {_fmt(_col(g['mle'], 'mode_score'), '{:.2f}')}, ADV "
                    f"{_fmt(_col(g['adv'], 'mode_score'), '{:.2f}')}).")
@@ -96,7 +91,7 @@ def findings(groups, sigmas, parzen_nll, parzen_mode) -> str:
                    f"D = {groups_dims(groups)}: " + ", ".join(
                        f"{n} {_fmt(_col(groups[n], 'numerical_rank'), '{:.0f}')}"
                        for n in groups) + ").")
-    if parzen_mode is not None and ma is not None:
+    if parzen_mode is not None and math.isfinite(ma):
       shade = flowgan_figures.beats_on_both(parzen_nll, parzen_mode,
                                             mean(g["adv"], "best_validation_test_nll_nats"), ma)
       lines.append(f"- A Parzen window beats ADV on both test NLL and MODE score for some "
@@ -110,7 +105,7 @@ def findings(groups, sigmas, parzen_nll, parzen_mode) -> str:
                  f"{'holds' if abs(rel) <= 0.1 else 'does not hold'} ({rel:+.1%}; Hybrid "
                  f"{_fmt(_col(g['hybrid'], key))}).")
     mh, mm = mean(g["hybrid"], "mode_score"), mean(g["mle"], "mode_score")
-    if mh is not None and mm is not None:
+    if math.isfinite(mh) and math.isfinite(mm):
       lines.append(f"- Hybrid beats MLE on MODE score: {'holds' if mh > mm else 'does not hold'} "
                    f"(Hybrid {_fmt(_col(g['hybrid'], 'mode_score'), '{:.2f}')}).")
   return "\n".join(lines) + "\n"

@@ -14,18 +14,12 @@ evaluated runs:
 NLLs in nats are of the continuous density on [0,1]^D (the paper's unit).
 """
 
+import math
 from typing import Dict, Optional, Sequence
 
 import numpy as np
 
-from tfflowgan.evaluation import plots
-
-
-def _mean_std(values):
-  v = np.asarray([x for x in values if x is not None and np.isfinite(x)], np.float64)
-  if not v.size:
-    return None, None
-  return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
+from tfflowgan.evaluation import plots, seed_spread
 
 
 def beats_on_both(parzen_nll, parzen_mode, ref_nll: float, ref_mode: float) -> np.ndarray:
@@ -47,8 +41,9 @@ def parzen_figure(sigmas, parzen_nll, parzen_mode, nll: Dict[str, Sequence[float
   fig, axes = plt.subplots(1, 2, figsize=(11, 4))
   shade = np.zeros(len(sigmas), bool)
   if reference in nll and reference in mode and parzen_mode is not None:
-    ref_nll, ref_mode = _mean_std(nll[reference])[0], _mean_std(mode[reference])[0]
-    if ref_nll is not None and ref_mode is not None:
+    ref_nll = seed_spread.spread(nll[reference]).mean
+    ref_mode = seed_spread.spread(mode[reference]).mean
+    if math.isfinite(ref_nll) and math.isfinite(ref_mode):
       shade = beats_on_both(parzen_nll, parzen_mode, ref_nll, ref_mode)
   # Each sigma's cell spans the geometric midpoints to its neighbours.
   edges = np.sqrt(sigmas[1:] * sigmas[:-1])
@@ -59,9 +54,10 @@ def parzen_figure(sigmas, parzen_nll, parzen_mode, nll: Dict[str, Sequence[float
     if curve is not None:
       ax.plot(sigmas, curve, marker="o", color="k", label="Parzen window")
     for i, (name, vals) in enumerate(list(levels.items()) + list(extra.items())):
-      m, s = _mean_std(vals)
-      if m is None:
+      level = seed_spread.spread(vals)
+      if not level.count:
         continue
+      m, s = level.mean, level.std if level.count > 1 else 0.0
       dotted = i >= len(levels)
       ax.axhline(m, color=f"C{i}", linestyle=":" if dotted else "--",
                  label=f"{name} ({len(vals)} seeds)")
