@@ -28,7 +28,7 @@ def generator_jacobian(g: Callable, z, use_pfor: bool = True,
     x = tf.reshape(g(z), [b, -1])
     m = int(x.shape[1])
     step = m if rows_per_pass is None else max(1, int(rows_per_pass))
-    blocks = [x[:, a:a + step] for a in range(0, m, step)] if step < m else [x]
+    blocks = [x[:, a:a + step] for a in range(0, m, step)]
   jac = tf.concat([tape.batch_jacobian(blk, z, experimental_use_pfor=use_pfor)
                    for blk in blocks], axis=1)
   del tape
