@@ -24,7 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = DataSpec("tiny", (4, 4, 1), 17)
 CONFIGS = {"vae_digits": (8, 8, 1), "avade_digits": (8, 8, 1), "vae_cifar10": (32, 32, 3),
            "vade_cifar10": (32, 32, 3), "avgde_cifar10": (32, 32, 3),
-           "avade_cifar10": (32, 32, 3)}
+           "avade_cifar10": (32, 32, 3), **{f"{v}_mnist5k": (28, 28, 1)
+                                             for v in ("vae", "vade", "avgde", "avade")}}
 
 
 def _perturb(layer, scale=0.1, seed=0):

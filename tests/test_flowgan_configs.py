@@ -92,8 +92,10 @@ def test_mnist5k_configs_are_the_mnist_configs(mode):
 
 @pytest.mark.parametrize("name", ["nvp1_{}_mle", "nvp2_{}_mle", "nvp1_{}_wgan"])
 def test_danihelka_mnist5k_configs_are_the_celeba_configs(name):
-  """The header's claim: the data, the budget, the precision and the critic's
-  cadence differ; the model and the objective do not."""
+  """The header's claim: the data, the budget, the precision, the critic's
+  cadence, the coupling networks' width (32 for 64) and, for WGAN, the
+  in-training critic on training batches (off) differ; the depth and the
+  objective do not."""
   celeba, small = _bindings(name.format("celeba")), _bindings(name.format("mnist5k"))
   train_key = next(k for k in small if k[1].endswith("train"))
   for key in ("epochs", "critic_every_epochs"):
@@ -103,4 +105,10 @@ def test_danihelka_mnist5k_configs_are_the_celeba_configs(name):
   assert celeba[train_key].pop("dataset_kwargs") == {"flip": True}
   assert small[train_key].pop("dataset") == "mnist5k"
   assert small[train_key].pop("precision") == "mixed_bfloat16"
+  realnvp_key = next(k for k in small if k[1].endswith("realnvp"))
+  assert small[realnvp_key].pop("hidden") == 32 and celeba[realnvp_key].pop("hidden") == 64
+  if "wgan" in name:
+    flowgan_key = next(k for k in small if k[1].endswith("flowgan"))
+    assert small[flowgan_key].pop("independent_critic") is False
+    assert celeba[flowgan_key].pop("independent_critic") is True
   assert small == celeba

@@ -1,0 +1,91 @@
+"""Danihelka et al.'s comparison of NVP generators over seeds: MLE against
+WGAN and shallow against deep, by exact NLL and by the independent critic.
+
+  python scripts/danihelka_report.py --group "NVP1 MLE" runs/a_s0 runs/a_s1 ... \\
+      --group "NVP2 MLE" ... --group "NVP1 WGAN" ... --out_dir docs/x
+
+Each folder is a run trained with `train.critic_every_epochs` (the
+independent critic over training, Sec. 3.5) and evaluated by
+`scripts/evaluate.py` (stages likelihood, sample_quality, latent). A group
+whose name holds "WGAN" was trained adversarially, "MLE" by maximum
+likelihood. Writes OUT_DIR/{seeds.md, findings.md, bits_per_dim.png (Fig. 13),
+critic_w.png (Fig. 14), samples.png, partial_reconstructions_<group>.png}.
+"""
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+
+from tfflowgan.evaluation import danihelka, flowgan_figures, plots, seed_spread
+
+
+def _json(path):
+  with open(path) as f:
+    return json.load(f)
+
+
+def _run(d):
+  for name in ("eval.json", "metrics.json", "history.csv", "critic_history.json"):
+    if not os.path.isfile(os.path.join(d, name)):
+      sys.exit(f"{d}/{name} not found: train (scripts/train.py with train.critic_every_epochs) "
+               "and evaluate (scripts/evaluate.py) the run first")
+  with open(os.path.join(d, "history.csv")) as f:
+    rows = list(csv.DictReader(f))
+  return danihelka.RunRecord(
+      d, _json(os.path.join(d, "eval.json")), _json(os.path.join(d, "metrics.json")),
+      [float(r["bits_per_dim"]) for r in rows], [float(r["val_bits_per_dim"]) for r in rows],
+      _json(os.path.join(d, "critic_history.json"))["history"])
+
+
+def main(argv=None):
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument("--group", nargs="+", action="append", required=True,
+                      metavar=("NAME", "DIR"), help="a generator's name and its runs")
+  parser.add_argument("--out_dir", required=True)
+  args = parser.parse_args(argv)
+  groups = {}
+  for name, *dirs in args.group:
+    if not dirs:
+      sys.exit(f"--group {name}: give the group's run folders after its name")
+    groups[name] = [_run(d) for d in dirs]
+  os.makedirs(args.out_dir, exist_ok=True)
+  out = lambda name: os.path.join(args.out_dir, name)
+
+  summaries = {k: [r.summary() for r in runs] for k, runs in groups.items()}
+  table = seed_spread.spread_table(seed_spread.group_spreads(summaries, danihelka.COLUMNS),
+                                   danihelka.COLUMNS)
+  figures = [
+      flowgan_figures.nll_over_training_figure(
+          {f"{k} {split}": [getattr(r, attr) for r in runs] for k, runs in groups.items()
+           for split, attr in (("train", "train_bpd"), ("validation", "val_bpd"))},
+          out("bits_per_dim.png"), ylabel="bits/dim (discrete)", log_y=True),
+      danihelka.critic_figure({k: [r.critic for r in runs] for k, runs in groups.items()},
+                              out("critic_w.png"))]
+  grids, labels = [], []
+  for name, runs in groups.items():  # the first seed's scored samples and reconstructions
+    s = np.load(os.path.join(runs[0].dir, "eval", "samples.npz"))
+    grids.append(s["samples"][:16].astype(np.float32) / (int(s["levels"]) - 1))
+    labels += [name] * len(grids[-1])
+    rec = os.path.join(runs[0].dir, "eval", "partial_reconstructions.png")
+    if os.path.isfile(rec):
+      slug = name.lower().replace(" ", "_")
+      figures.append(shutil.copyfile(rec, out(f"partial_reconstructions_{slug}.png")))
+  figures.append(plots.save_labelled_image_grid(np.concatenate(grids), labels,
+                                                out("samples.png"), nrow=8))
+  text = danihelka.findings(groups)
+  with open(out("seeds.md"), "w") as f:
+    f.write(table)
+  with open(out("findings.md"), "w") as f:
+    f.write(text)
+  print(table)
+  print(text)
+  print("figures: " + ", ".join(figures))
+
+
+if __name__ == "__main__":
+  main()
