@@ -38,11 +38,7 @@ def _read(d):
 
 
 def _groups(groups, out):
-  summaries = {}
-  for name, *dirs in groups:
-    if not dirs:
-      sys.exit(f"--group {name}: give the group's run folders after its name")
-    summaries[name] = [report.summarize(*_read(d)) for d in dirs]
+  summaries = seed_spread.read_groups(groups, lambda d: report.summarize(*_read(d)))
   table = seed_spread.spread_table(seed_spread.group_spreads(summaries))
   print(table)
   if out:

@@ -48,11 +48,7 @@ def main(argv=None):
                       metavar=("NAME", "DIR"), help="a generator's name and its runs")
   parser.add_argument("--out_dir", required=True)
   args = parser.parse_args(argv)
-  groups = {}
-  for name, *dirs in args.group:
-    if not dirs:
-      sys.exit(f"--group {name}: give the group's run folders after its name")
-    groups[name] = [_run(d) for d in dirs]
+  groups = seed_spread.read_groups(args.group, _run)
   os.makedirs(args.out_dir, exist_ok=True)
   out = lambda name: os.path.join(args.out_dir, name)
 

@@ -55,6 +55,17 @@ def spread(values: Sequence[Optional[float]]) -> Spread:
                 int(fin.size), len(vals) - int(fin.size))
 
 
+def read_groups(groups: Sequence[Sequence[str]], read) -> Dict[str, list]:
+  """argparse's `--group NAME DIR [DIR ...]` lists -> {NAME: [read(DIR), ...]};
+  a group without folders ends the script with one line."""
+  out = {}
+  for name, *dirs in groups:
+    if not dirs:
+      raise SystemExit(f"--group {name}: give the group's run folders after its name")
+    out[name] = [read(d) for d in dirs]
+  return out
+
+
 def group_spreads(groups: Dict[str, List[Dict[str, object]]],
                   columns=COLUMNS) -> Dict[str, Dict[str, Spread]]:
   """{config: [summary per seed]} (`report.summarize`) -> {config: {key: Spread}}."""
