@@ -19,9 +19,8 @@ import os
 import shutil
 import sys
 
-import numpy as np
 
-from tfflowgan.evaluation import danihelka, flowgan_figures, plots, seed_spread
+from tfflowgan.evaluation import danihelka, flowgan_figures, group_report, seed_spread
 
 
 def _json(path):
@@ -62,25 +61,14 @@ def main(argv=None):
           out("bits_per_dim.png"), ylabel="bits/dim (discrete)", log_y=True),
       danihelka.critic_figure({k: [r.critic for r in runs] for k, runs in groups.items()},
                               out("critic_w.png"))]
-  grids, labels = [], []
-  for name, runs in groups.items():  # the first seed's scored samples and reconstructions
-    s = np.load(os.path.join(runs[0].dir, "eval", "samples.npz"))
-    grids.append(s["samples"][:16].astype(np.float32) / (int(s["levels"]) - 1))
-    labels += [name] * len(grids[-1])
+  for name, runs in groups.items():  # the first seed's partial reconstructions
     rec = os.path.join(runs[0].dir, "eval", "partial_reconstructions.png")
     if os.path.isfile(rec):
       slug = name.lower().replace(" ", "_")
       figures.append(shutil.copyfile(rec, out(f"partial_reconstructions_{slug}.png")))
-  figures.append(plots.save_labelled_image_grid(np.concatenate(grids), labels,
-                                                out("samples.png"), nrow=8))
-  text = danihelka.findings(groups)
-  with open(out("seeds.md"), "w") as f:
-    f.write(table)
-  with open(out("findings.md"), "w") as f:
-    f.write(text)
-  print(table)
-  print(text)
-  print("figures: " + ", ".join(figures))
+  figures += group_report.samples_grid({k: runs[0].dir for k, runs in groups.items()},
+                                       out("samples.png"), 16)
+  group_report.write(args.out_dir, table, danihelka.findings(groups), figures)
 
 
 if __name__ == "__main__":

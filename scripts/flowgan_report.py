@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 
-from tfflowgan.evaluation import flowgan_figures, plots, report, seed_spread
+from tfflowgan.evaluation import flowgan_figures, group_report, report, seed_spread
 
 
 def _json(path):
@@ -144,25 +144,10 @@ def main(argv=None):
   figures.append(flowgan_figures.nll_over_training_figure(
       {k: [r["val_nll"] for r in runs] for k, runs in groups.items()},
       out("nll_over_training.png"), log_y=True))
-  grids, labels = [], []
-  for name, runs in groups.items():  # the first seed's scored samples
-    path = os.path.join(runs[0]["dir"], "eval", "samples.npz")
-    if os.path.isfile(path):
-      s = np.load(path)
-      grids.append(s["samples"][:32].astype(np.float32) / (int(s["levels"]) - 1))
-      labels += [name] * len(grids[-1])
-  if grids:
-    figures.append(plots.save_labelled_image_grid(np.concatenate(grids), labels,
-                                                  out("samples.png"), nrow=8))
-  text = findings(groups, sigmas or [], parzen_nll, parzen_mode)
-  with open(out("seeds.md"), "w") as f:
-    f.write(table)
-  with open(out("findings.md"), "w") as f:
-    f.write(text)
-  print(table)
-  print(text)
-  print("figures: " + ", ".join(figures))
-
+  figures += group_report.samples_grid({k: runs[0]["dir"] for k, runs in groups.items()},
+                                       out("samples.png"), 32)
+  group_report.write(args.out_dir, table, findings(groups, sigmas or [], parzen_nll, parzen_mode),
+                     figures)
 
 if __name__ == "__main__":
   main()
