@@ -149,5 +149,6 @@ def main(argv=None):
   group_report.write(args.out_dir, table, findings(groups, sigmas or [], parzen_nll, parzen_mode),
                      figures)
 
+
 if __name__ == "__main__":
   main()
