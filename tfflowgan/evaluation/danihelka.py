@@ -67,7 +67,7 @@ def critic_figure(rounds: Dict[str, Sequence[Sequence[dict]]], path: str) -> str
       ax.plot(steps, w.mean(0), style, color=f"C{i}", marker="o", markersize=3,
               label=f"{name}, {split} ({len(w)} seeds)")
       ax.fill_between(steps, w.min(0), w.max(0), color=f"C{i}", alpha=0.15)
-  ax.set_xlabel("generator training step")
+  ax.set_xlabel("training step (batches; WGAN: critic updates)")
   ax.set_ylabel("W_hat (independent critic)")
   ax.set_yscale("log")
   ax.legend(fontsize=7)
