@@ -20,6 +20,7 @@ SPLITS = ("train", "validation", "test")
 COLUMNS = (
     ("test_bits_per_dim", "test bits/dim", "{:.3f}"),
     ("best_validation_test_bits_per_dim", "test bits/dim at best validation", "{:.3f}"),
+    ("generated_bits_per_dim", "bits/dim of its own samples", "{:.3f}"),
     *((f"critic_w_{s}", f"W_hat({s})", "{:.2f}") for s in SPLITS),
     ("critic_w_test_minus_train", "W_hat(test) - W_hat(train)", "{:.2f}"),
     ("latent_mean", "z mean", "{:.3f}"),
@@ -48,6 +49,8 @@ class RunRecord:
       out[f"critic_w_{s}"] = last.get(f"critic_w_{s}")
     if last:
       out["critic_w_test_minus_train"] = last["critic_w_test"] - last["critic_w_train"]
+    out["generated_bits_per_dim"] = report._num(  # pylint: disable=protected-access
+        self.eval.get("likelihood", {}).get("generated", {}).get("mean_bits_per_dim"))
     stats = self.eval.get("latent", {}).get("statistics", {})
     out["latent_mean"], out["latent_std"] = stats.get("mean"), stats.get("std")
     return out
