@@ -51,6 +51,10 @@ def test_findings_from_hand_set_numbers(tmp_path, capsys):
   assert "far worse than NVP2 MLE's" not in text  # another generator: not compared
   assert ("ranks the MLE generators as their test NLL does (finding 1): does not hold (by NLL "
           "['NVP2 MLE', 'NVP1 MLE'], by W_hat(test) ['NVP1 MLE', 'NVP2 MLE']") in text
+  # NLL 3.0 3.1 3.2 2.0 2.1 2.2 against W_hat(test) 2 2 2 2.5 3.5 4.5: of the 15 pairs the
+  # three NVP1 ties and the nine NVP1-NVP2 pairs are not alike, NVP2's three pairs are.
+  assert "Over all 6 MLE runs, pairs ordered alike by test NLL and by W_hat(test): 3 of 15." \
+      in text
   assert ("NVP1 MLE: W_hat(train) < W_hat(test) at the last round (finding 2, over-fitting): "
           "holds for 3 of 3 seeds (test - train: +1.00, +1.00, +1.00; train 1.00 ± 0.00, "
           "validation 1.50 ± 0.00, test 2.00 ± 0.00)") in text
