@@ -13,32 +13,21 @@ critic_w.png (Fig. 14), samples.png, partial_reconstructions_<group>.png}.
 """
 
 import argparse
-import csv
-import json
 import os
 import shutil
-import sys
-
 
 from tfflowgan.evaluation import danihelka, flowgan_figures, group_report, seed_spread
 
 
-def _json(path):
-  with open(path) as f:
-    return json.load(f)
-
-
 def _run(d):
-  for name in ("eval.json", "metrics.json", "history.csv", "critic_history.json"):
-    if not os.path.isfile(os.path.join(d, name)):
-      sys.exit(f"{d}/{name} not found: train (scripts/train.py with train.critic_every_epochs) "
-               "and evaluate (scripts/evaluate.py) the run first")
-  with open(os.path.join(d, "history.csv")) as f:
-    rows = list(csv.DictReader(f))
+  files = group_report.read_run(
+      d, ("eval.json", "metrics.json", "history.csv", "critic_history.json"),
+      "train (scripts/train.py with train.critic_every_epochs) and evaluate "
+      "(scripts/evaluate.py) the run first")
+  rows = files["history.csv"]
   return danihelka.RunRecord(
-      d, _json(os.path.join(d, "eval.json")), _json(os.path.join(d, "metrics.json")),
-      [float(r["bits_per_dim"]) for r in rows], [float(r["val_bits_per_dim"]) for r in rows],
-      _json(os.path.join(d, "critic_history.json"))["history"])
+      d, files["eval.json"], files["metrics.json"], [float(r["bits_per_dim"]) for r in rows],
+      [float(r["val_bits_per_dim"]) for r in rows], files["critic_history.json"]["history"])
 
 
 def main(argv=None):
@@ -51,7 +40,7 @@ def main(argv=None):
   os.makedirs(args.out_dir, exist_ok=True)
   out = lambda name: os.path.join(args.out_dir, name)
 
-  summaries = {k: [r.summary() for r in runs] for k, runs in groups.items()}
+  summaries = {k: [r.summary for r in runs] for k, runs in groups.items()}
   table = seed_spread.spread_table(seed_spread.group_spreads(summaries, danihelka.COLUMNS),
                                    danihelka.COLUMNS)
   figures = [

@@ -12,32 +12,23 @@ singular_values.png, nll_over_training.png, samples.png}. Figures:
 """
 
 import argparse
-import csv
-import json
 import math
 import os
-import sys
 
 import numpy as np
 
 from tfflowgan.evaluation import flowgan_figures, group_report, report, seed_spread
 
 
-def _json(path):
-  with open(path) as f:
-    return json.load(f)
-
-
 def _run(d):
-  for name in ("eval.json", "metrics.json", "history.csv"):
-    if not os.path.isfile(os.path.join(d, name)):
-      sys.exit(f"{d}/{name} not found: train (scripts/train.py) and evaluate "
-               "(scripts/evaluate.py) the run first")
-  ev, metrics = _json(os.path.join(d, "eval.json")), _json(os.path.join(d, "metrics.json"))
+  files = group_report.read_run(d, ("eval.json", "metrics.json", "history.csv"),
+                                "train (scripts/train.py) and evaluate (scripts/evaluate.py) "
+                                "the run first")
+  ev = files["eval.json"]
   offset = ev["num_dims"] * math.log(ev["levels"])  # discrete nats -> continuous nats
-  with open(os.path.join(d, "history.csv")) as f:
-    val_nll = [float(r["val_nll"]) - offset for r in csv.DictReader(f)]
-  return {"dir": d, "eval": ev, "summary": report.summarize(ev, metrics), "val_nll": val_nll}
+  val_nll = [float(r["val_nll"]) - offset for r in files["history.csv"]]
+  return {"dir": d, "eval": ev, "summary": report.summarize(ev, files["metrics.json"]),
+          "val_nll": val_nll}
 
 
 def _col(runs, key):

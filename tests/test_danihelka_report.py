@@ -8,6 +8,7 @@ import os
 import sys
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scripts"))
 import danihelka_report  # pylint: disable=g-import-not-at-top,wrong-import-position
@@ -70,3 +71,11 @@ def test_findings_from_hand_set_numbers(tmp_path, capsys):
   for png in ("bits_per_dim.png", "critic_w.png", "samples.png"):
     assert (out / png).stat().st_size > 1000
   assert "figures:" in capsys.readouterr().out
+
+
+def test_a_run_without_its_critic_history_ends_with_one_line(tmp_path):
+  d = _write(tmp_path, "n1_0", 3.0, 1.0, 1.5, 2.0, 1.1, 0)
+  os.remove(os.path.join(d, "critic_history.json"))
+  with pytest.raises(SystemExit, match=r"n1_0/critic_history.json not found: train "
+                     r"\(scripts/train.py with train.critic_every_epochs\)"):
+    danihelka_report.main(["--group", "NVP1 MLE", d, "--out_dir", str(tmp_path / "r")])

@@ -10,6 +10,7 @@ objectives, depths and seeds, from evaluated runs:
 """
 
 import dataclasses
+import functools
 from typing import Dict, List, Sequence
 
 import numpy as np
@@ -42,7 +43,9 @@ class RunRecord:
   val_bpd: List[float]
   critic: List[dict]
 
+  @functools.cached_property
   def summary(self) -> Dict[str, object]:
+    """`report.summarize`'s headline numbers and this module's columns."""
     out = report.summarize(self.eval, self.metrics)
     last = self.critic[-1] if self.critic else {}
     for s in SPLITS:
@@ -78,11 +81,11 @@ def critic_figure(rounds: Dict[str, Sequence[Sequence[dict]]], path: str) -> str
 
 
 def _cell(runs: Sequence[RunRecord], key: str, fmt: str) -> str:
-  return seed_spread.spread([r.summary().get(key) for r in runs]).cell(fmt)
+  return seed_spread.spread([r.summary.get(key) for r in runs]).cell(fmt)
 
 
 def _mean(runs: Sequence[RunRecord], key: str) -> float:
-  return seed_spread.spread([r.summary().get(key) for r in runs]).mean
+  return seed_spread.spread([r.summary.get(key) for r in runs]).mean
 
 
 def findings(groups: Dict[str, Sequence[RunRecord]]) -> str:
@@ -106,13 +109,13 @@ def findings(groups: Dict[str, Sequence[RunRecord]]) -> str:
                  f"{by_nll}, by W_hat(test) {by_w}; W_hat(test) " + ", ".join(
                      f"{k} {_cell(v, 'critic_w_test', '{:.2f}')}" for k, v in mle.items())
                  + ").")
-    runs = [(r.summary()[bpd], r.summary()["critic_w_test"]) for v in mle.values() for r in v]
+    runs = [(r.summary[bpd], r.summary["critic_w_test"]) for v in mle.values() for r in v]
     pairs = [(a, b) for i, a in enumerate(runs) for b in runs[i + 1:]]
     alike = sum((a[0] - b[0]) * (a[1] - b[1]) > 0 for a, b in pairs)
     lines.append(f"- Over all {len(runs)} MLE runs, pairs ordered alike by test NLL and by "
                  f"W_hat(test): {alike} of {len(pairs)}.")
   for name, runs in groups.items():
-    gaps = [r.summary()["critic_w_test_minus_train"] for r in runs]
+    gaps = [r.summary["critic_w_test_minus_train"] for r in runs]
     below = sum(g > 0 for g in gaps)
     lines.append(f"- {name}: W_hat(train) < W_hat(test) at the last round (finding 2, "
                  f"over-fitting): {'holds' if below == len(runs) else 'does not hold'} for "

@@ -1,13 +1,30 @@
 """What the per-paper seed reports (`scripts/flowgan_report.py`,
-`scripts/danihelka_report.py`) write alike: a labelled grid of each group's
-scored samples, and the table, the findings and the figure list."""
+`scripts/danihelka_report.py`) do alike: read a run's files, draw a labelled
+grid of each group's scored samples, and write the table, the findings and
+the figure list."""
 
+import csv
+import json
 import os
 from typing import Dict, List
 
 import numpy as np
 
 from tfflowgan.evaluation import plots
+
+
+def read_run(d: str, names, hint: str) -> Dict[str, object]:
+  """{name: content} of the files `names` of run folder `d`: a .json file
+  loaded, a .csv file as its rows (dicts); a missing file ends the script with
+  one line naming it and `hint` (how to make it)."""
+  out = {}
+  for name in names:
+    path = os.path.join(d, name)
+    if not os.path.isfile(path):
+      raise SystemExit(f"{d}/{name} not found: {hint}")
+    with open(path) as f:
+      out[name] = list(csv.DictReader(f)) if name.endswith(".csv") else json.load(f)
+  return out
 
 
 def samples_grid(first_runs: Dict[str, str], path: str, per_group: int) -> List[str]:
