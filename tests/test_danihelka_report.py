@@ -57,12 +57,12 @@ def test_findings_from_hand_set_numbers(tmp_path, capsys):
   assert "Over all 6 MLE runs, pairs ordered alike by test NLL and by W_hat(test): 3 of 15." \
       in text
   assert ("NVP1 MLE: W_hat(train) < W_hat(test) at the last round (finding 2, over-fitting): "
-          "holds for 3 of 3 seeds (test - train: +1.00, +1.00, +1.00; train 1.00 ± 0.00, "
+          "holds: true for 3 of 3 seeds (test - train: +1.00, +1.00, +1.00; train 1.00 ± 0.00, "
           "validation 1.50 ± 0.00, test 2.00 ± 0.00)") in text
   assert ("NVP2 MLE: W_hat(train) < W_hat(test) at the last round (finding 2, over-fitting): "
-          "does not hold for 2 of 3 seeds (test - train: -0.50, +0.50, +1.50") in text
+          "does not hold: true for 2 of 3 seeds (test - train: -0.50, +0.50, +1.50") in text
   assert ("NVP1 WGAN: W_hat(train) < W_hat(test) at the last round (finding 2, over-fitting): "
-          "does not hold for 1 of 3 seeds") in text
+          "does not hold: true for 1 of 3 seeds") in text
   assert "NVP1 WGAN: inferred latents z = f(x) of validation images have mean 0.010 ± 0.010 " \
          "and std 4.000 ± 0.000" in text
   table = (out / "seeds.md").read_text()

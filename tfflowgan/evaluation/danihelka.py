@@ -118,8 +118,8 @@ def findings(groups: Dict[str, Sequence[RunRecord]]) -> str:
     gaps = [r.summary["critic_w_test_minus_train"] for r in runs]
     below = sum(g > 0 for g in gaps)
     lines.append(f"- {name}: W_hat(train) < W_hat(test) at the last round (finding 2, "
-                 f"over-fitting): {'holds' if below == len(runs) else 'does not hold'} for "
-                 f"{below} of {len(runs)} seeds (test - train: "
+                 f"over-fitting): {'holds' if below == len(runs) else 'does not hold'}: true "
+                 f"for {below} of {len(runs)} seeds (test - train: "
                  + ", ".join(f"{g:+.2f}" for g in gaps) + "; train "
                  f"{_cell(runs, 'critic_w_train', '{:.2f}')}, validation "
                  f"{_cell(runs, 'critic_w_validation', '{:.2f}')}, test "
