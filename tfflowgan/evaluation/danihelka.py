@@ -109,10 +109,10 @@ def findings(groups: Dict[str, Sequence[RunRecord]]) -> str:
                  f"{by_nll}, by W_hat(test) {by_w}; W_hat(test) " + ", ".join(
                      f"{k} {_cell(v, 'critic_w_test', '{:.2f}')}" for k, v in mle.items())
                  + ").")
-    runs = [(r.summary[bpd], r.summary["critic_w_test"]) for v in mle.values() for r in v]
-    pairs = [(a, b) for i, a in enumerate(runs) for b in runs[i + 1:]]
+    points = [(r.summary[bpd], r.summary["critic_w_test"]) for v in mle.values() for r in v]
+    pairs = [(a, b) for i, a in enumerate(points) for b in points[i + 1:]]
     alike = sum((a[0] - b[0]) * (a[1] - b[1]) > 0 for a, b in pairs)
-    lines.append(f"- Over all {len(runs)} MLE runs, pairs ordered alike by test NLL and by "
+    lines.append(f"- Over all {len(points)} MLE runs, pairs ordered alike by test NLL and by "
                  f"W_hat(test): {alike} of {len(pairs)}.")
   for name, runs in groups.items():
     gaps = [r.summary["critic_w_test_minus_train"] for r in runs]
