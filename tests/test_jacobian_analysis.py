@@ -28,7 +28,17 @@ def test_square_linear_map_known_singular_values():
   expected_logdet = np.linalg.slogdet(a)[1]
   np.testing.assert_allclose(out["log_abs_det"], expected_logdet, atol=1e-4)
   np.testing.assert_allclose(out["log_abs_det_slogdet"], expected_logdet, atol=1e-4)
+  np.testing.assert_array_equal(out["det_sign"], np.sign(np.linalg.det(a)))
   assert np.all(out["rank"] == 6)
+
+
+def test_det_sign_of_a_fold():
+  """g(z) = (z_1^2, z_2) folds the plane along z_1 = 0: det J = 2 z_1."""
+  g = lambda z: tf.stack([z[:, 0] ** 2, z[:, 1]], axis=1)
+  z = tf.constant([[-1.0, 0.3], [0.5, -2.0], [-0.2, 1.0], [2.0, 0.0]])
+  out = jx.jacobian_summary(g, z)
+  np.testing.assert_array_equal(out["det_sign"], [-1, 1, -1, 1])
+  np.testing.assert_allclose(out["log_abs_det_slogdet"], np.log(2 * np.abs(z[:, 0])), rtol=1e-6)
 
 
 def test_rank_deficient_and_non_square():

@@ -100,7 +100,7 @@ def test_one_direction_bias_is_positive_for_a_generic_generator():
 def test_final_metrics_store_a_log_zeta_from_exact_log_dets(tmp_path):
   model = image_model()
   jvp_value = model.update_log_zeta()  # what the epoch callback stores
-  assert model.log_zeta_logdet == "jvp"
+  assert model.log_zeta_method["logdet"] == "jvp"
   x_test = tf.random.stateless_uniform([16, 8, 8, 1], seed=[4, 0])
   out = final.final_metrics(model, [x_test[:8], x_test[8:]])
   assert (out["log_zeta_logdet"], out["log_zeta_samples"]) == ("exact", 40)

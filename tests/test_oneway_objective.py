@@ -100,14 +100,28 @@ def test_fit_final_metrics_and_samples(tmp_path):
   rescored = modes2d.mixture_metrics("ring", saved)
   assert (rescored["modes"], rescored["high_quality"]) == (out["modes"], out["high_quality"])
   assert 0.0 <= out["density_high_quality"] <= 100.0
-  # the epoch estimate (JVP log-dets) is replaced by one with exact log-dets
-  assert out["log_zeta_logdet"] == "exact"
+  # in 2D the stored log zeta is the quadrature of exp(D/w) on the default grid
+  resolution, margin = modes2d.quadrature_grid("ring")
+  assert (out["log_zeta_method"], out["log_zeta_resolution"]) == ("quadrature", resolution)
   assert out["log_zeta"] == pytest.approx(float(model.log_zeta.numpy()))
-  # quadrature check of the stored, importance-sampled log zeta
-  lzq = modes2d.log_normalizer("ring", model.energy_numpy)
-  assert out["log_zeta_quadrature"] == pytest.approx(lzq, abs=1e-4)
-  assert out["log_zeta_error"] == pytest.approx(out["log_zeta"] - lzq)
-  assert out["test_nll_quadrature"] == pytest.approx(out["test_nll"] - out["log_zeta"] + lzq)
+  assert out["log_zeta"] == pytest.approx(
+      modes2d.log_normalizer("ring", model.energy_numpy, resolution, margin), abs=1e-6)
+  assert out["test_nll"] == pytest.approx(
+      -np.concatenate([model.energy(x).numpy() for x in ds]).mean() + out["log_zeta"], rel=1e-5)
+  # checked on a grid twice as fine and twice as wide; the paper's importance
+  # estimate (eq. 2, exact log-dets, seeded) beside it
+  check = modes2d.log_normalizer("ring", model.energy_numpy, resolution / 2, 2 * margin)
+  assert out["log_zeta_check"] == pytest.approx(check, abs=1e-6)
+  assert out["log_zeta_error"] == pytest.approx(out["log_zeta"] - check)
+  importance, method = model.estimate_log_zeta(logdet="exact")
+  assert method == {"method": "importance", "logdet": "exact", "samples": 500}
+  assert out["log_zeta_importance"] == pytest.approx(importance, abs=1e-6)
+  assert out["log_zeta_importance_error"] == pytest.approx(importance - check)
+  # a restored model (its checkpoint's importance estimate) gets the quadrature again
+  model.store_log_zeta(5.0, method)
+  again = final.final_log_zeta(model, restored=True)
+  assert (again["log_zeta"], again["log_zeta_method"]) == (pytest.approx(out["log_zeta"]),
+                                                           "quadrature")
   s = model.sample(7, seed=tf.constant([1, 2]))
   np.testing.assert_array_equal(s, model.sample(7, seed=tf.constant([1, 2])))
   assert s.shape == (7, 2)

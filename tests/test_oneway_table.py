@@ -25,6 +25,7 @@ def test_table_row_with_density_quality_and_saved_samples(tmp_path):
   assert metrics["train_steps"] == 50
   for key in ("modes", "high_quality", "density_high_quality", "log_zeta_error"):
     assert row[key] == metrics[key]
-  assert metrics["log_zeta_error"] == metrics["log_zeta"] - metrics["log_zeta_quadrature"]
+  assert metrics["log_zeta_error"] == metrics["log_zeta"] - metrics["log_zeta_check"]
+  assert metrics["log_zeta_method"] == "quadrature"
   samples = np.load(tmp_path / "oneway_ring" / "seed0" / "samples.npz")["samples"]
   assert samples.shape == (2500, 2) and np.all(np.isfinite(samples))

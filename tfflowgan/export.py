@@ -215,13 +215,13 @@ def export_model(model, spec, path):
 def export_workdir(workdir, path, checkpoint=None):
   """Rebuilds a `scripts/train.py` run from `workdir/config.gin`, restores
   its latest (or the given) checkpoint, and exports it to `path`; a one-way
-  model's log zeta is first re-estimated with exact log-dets, as the runner
-  and the evaluation report it (`evaluation.final.exact_log_zeta`)."""
+  model's log zeta is first the one the runner and the evaluation report
+  (`evaluation.final.final_log_zeta`)."""
   from tfflowgan import workdir as workdir_lib  # pylint: disable=g-import-not-at-top
   model, spec, info = workdir_lib.restore_workdir(workdir, checkpoint)
-  if model.energy is not None:  # serve the log zeta the evaluation reports (exact log-dets)
+  if model.energy is not None:  # serve the log zeta the evaluation reports
     from tfflowgan.evaluation import final  # pylint: disable=g-import-not-at-top
-    info = dict(info, **final.exact_log_zeta(model, restored=True))
+    info = dict(info, **final.final_log_zeta(model, restored=True))
   export_model(model, spec, path)
   return info
 

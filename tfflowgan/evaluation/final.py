@@ -1,13 +1,12 @@
 """Measurements the runner makes after training (`training.train` writes them
 to `metrics.json`), chosen by what the model offers (`objectives.base`):
 
-- energy models: the stored log zeta, re-estimated with exact log-dets of
-  the generator unless it already was (`log_zeta_logdet`, `log_zeta_samples`
-  name the estimate), and the test NLL under P_D, for images with the
-  deficit of log zeta that test bits/dim below 0 prove; on the 2D mixtures also
-  modes / % high quality of 2,500
-  samples (VEEGAN's metric), the same for P_D itself, and log zeta and the
-  test NLL with zeta by quadrature, a check of the importance-sampled one;
+- energy models: the final log zeta (`final_log_zeta`: quadrature on the 2D
+  mixtures, else importance sampling with exact generator log-dets; its
+  method in `log_zeta_method`), and the test NLL under P_D, for images with
+  the deficit of log zeta that test bits/dim below 0 prove; on the 2D
+  mixtures also modes / % high quality of 2,500 samples (VEEGAN's metric),
+  the same for P_D itself, and checks of log zeta (`log_zeta_checks`);
 - models with critics: each critic's W_hat(test, G) (Danihelka eq. 8), a
   flow generator's median bits/dim of its own samples (Danihelka 3.2), and with
   `heldout_critic_steps` a fresh critic's held-out W_hat;
@@ -40,11 +39,26 @@ def final_metrics(model, test_batches, workdir=None) -> dict:
   return out
 
 
-def exact_log_zeta(model, restored: bool = False) -> dict:
-  """An energy model's stored log zeta (`log_zeta_record`), first re-estimated
-  with exact generator log-dets (eq. 2, 10; seeded) if it holds a Jv-based
-  estimate, or none yet (a `restored` one holds the checkpoint's)."""
-  if model.log_zeta_logdet != "exact" or not (restored or model.log_zeta_estimated):
+def final_log_zeta(model, restored: bool = False) -> dict:
+  """An energy model's log zeta as the library reports and serves it, stored in
+  the model and returned with its method (`log_zeta_record`):
+
+  - on the 2D mixtures, by quadrature of exp(D/w) (`modes2d.log_normalizer`,
+    its default grid), recomputed unless held already. The importance estimate
+    needs P_G, and eq. 10 counts one preimage of x: for a generator that folds
+    (several u onto one x) it under-states P_G and over-states zeta;
+  - otherwise by importance sampling with exact generator log-dets (eq. 2, 10;
+    seeded), re-estimated if the model holds a Jv-based estimate or none yet
+    (a `restored` model holds its checkpoint's)."""
+  name = model.spec.name
+  if name in toy2d.MIXTURES:
+    if model.log_zeta_method["method"] != "quadrature":
+      resolution, margin = modes2d.quadrature_grid(name)
+      model.store_log_zeta(
+          modes2d.log_normalizer(name, model.energy_numpy, resolution, margin),
+          {"method": "quadrature", "resolution": resolution, "margin": margin})
+  elif (model.log_zeta_method.get("logdet") != "exact"
+        or not (restored or model.log_zeta_estimated)):
     model.update_log_zeta(logdet="exact")
   return model.log_zeta_record()
 
@@ -64,7 +78,7 @@ def partition_metrics(model, test_batches, workdir=None) -> dict:
   """log zeta, test NLL (and bits/dim) under P_D, and for images the
   `log_zeta_deficit` the test bits/dim prove; 2D mixture checks."""
   spec = model.spec
-  out = exact_log_zeta(model)
+  out = final_log_zeta(model)
   log_p = np.concatenate([model.log_prob(x).numpy() for x in test_batches])
   out["test_nll"] = float(-log_p.mean())
   if spec.is_discrete:
@@ -76,11 +90,21 @@ def partition_metrics(model, test_batches, workdir=None) -> dict:
       np.savez(os.path.join(workdir, "samples.npz"), samples=samples)
     out.update(modes2d.mixture_metrics(spec.name, samples))
     out.update(modes2d.density_quality(spec.name, model.energy_numpy))
-    log_zeta_q = modes2d.log_normalizer(spec.name, model.energy_numpy)
-    out["log_zeta_quadrature"] = log_zeta_q
-    out["log_zeta_error"] = out["log_zeta"] - log_zeta_q
-    out["test_nll_quadrature"] = out["test_nll"] - out["log_zeta"] + log_zeta_q
+    out.update(log_zeta_checks(model, out["log_zeta"]))
   return out
+
+
+def log_zeta_checks(model, stored: float) -> dict:
+  """2D mixtures: log zeta by quadrature on a grid twice as fine and a margin
+  twice as wide as the stored one's (`log_zeta_check`), the stored value's
+  error against it, and the paper's importance estimate (eq. 2; exact
+  log-dets, the model's S, seeded) with its error."""
+  name = model.spec.name
+  resolution, margin = modes2d.quadrature_grid(name)
+  check = modes2d.log_normalizer(name, model.energy_numpy, resolution / 2, 2 * margin)
+  importance, _ = model.estimate_log_zeta(logdet="exact")
+  return {"log_zeta_check": check, "log_zeta_error": stored - check,
+          "log_zeta_importance": importance, "log_zeta_importance_error": importance - check}
 
 
 def critic_metrics(model, test_batches, seed=1234, min_samples=2000, chunk=500) -> dict:

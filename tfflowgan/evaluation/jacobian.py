@@ -8,7 +8,7 @@ are flattened: J has shape [B, M, N] with M = prod(x event), N = prod(z event).
 batch statistics). The analysis runs in float64 on the float32 Jacobian.
 """
 
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Optional, Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -53,9 +53,10 @@ def log_abs_det_from_singular_values(s) -> np.ndarray:
     return np.log(np.asarray(s)).sum(-1)
 
 
-def log_abs_det_slogdet(jac) -> np.ndarray:
-  """log|det J| via LU (tf.linalg.slogdet); square J only."""
-  return tf.linalg.slogdet(tf.cast(jac, tf.float64))[1].numpy()
+def slogdet(jac) -> Tuple[np.ndarray, np.ndarray]:
+  """(sign of det J, log|det J|) via LU (tf.linalg.slogdet, float64); square J only."""
+  sign, log_abs = tf.linalg.slogdet(tf.cast(jac, tf.float64))
+  return sign.numpy(), log_abs.numpy()
 
 
 def numerical_rank(s, shape, tol: Optional[float] = None,
@@ -78,17 +79,19 @@ def jacobian_summary(g: Callable, z, batch_size: int = 16, tol: Optional[float] 
   `generator_jacobian`). Returns arrays per example plus summaries (`log_abs_det_mean`,
   `log10_condition_median`, `rank_min`, and per-index mean/std of log singular
   values for a Fig. 17 plot via `plots.save_curve_with_errorbars`).
-  `log_abs_det_slogdet` only when square; for non-square J, `log_abs_det` is
-  sum log s = 0.5 log det(J^T J), the volume change onto the image.
+  `log_abs_det_slogdet` and `det_sign` only when square; for non-square J,
+  `log_abs_det` is sum log s = 0.5 log det(J^T J), the volume change onto the image.
   """
-  parts = {"singular_values": [], "log_abs_det_slogdet": []}
+  parts = {"singular_values": [], "log_abs_det_slogdet": [], "det_sign": []}
   shape = None
   for a in range(0, int(z.shape[0]), batch_size):
     jac = generator_jacobian(g, z[a:a + batch_size], rows_per_pass=rows_per_pass)
     shape = tuple(jac.shape[1:])
     parts["singular_values"].append(singular_values(jac))
     if shape[0] == shape[1]:
-      parts["log_abs_det_slogdet"].append(log_abs_det_slogdet(jac))
+      sign, log_abs = slogdet(jac)
+      parts["det_sign"].append(sign)
+      parts["log_abs_det_slogdet"].append(log_abs)
   s = np.concatenate(parts["singular_values"])
   out = {"jacobian_shape": np.array(shape), "singular_values": s,
          "condition_number": condition_number(s),
@@ -96,6 +99,7 @@ def jacobian_summary(g: Callable, z, batch_size: int = 16, tol: Optional[float] 
          "rank": numerical_rank(s, shape, tol)}
   if parts["log_abs_det_slogdet"]:
     out["log_abs_det_slogdet"] = np.concatenate(parts["log_abs_det_slogdet"])
+    out["det_sign"] = np.concatenate(parts["det_sign"])
   with np.errstate(divide="ignore"):
     out["log10_condition_median"] = np.median(np.log10(out["condition_number"]))
     out["log_singular_values_mean"] = np.log(s).mean(0)  # per index, Fig. 17 style

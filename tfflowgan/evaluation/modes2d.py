@@ -87,20 +87,23 @@ def density_quality(mixture, log_density: Callable, resolution: Optional[float] 
           "density_modes": int((per_mode >= 0.1 / m.num_modes).sum())}
 
 
+def quadrature_grid(mixture):
+  """(resolution, margin) of the default quadrature grid: spacing std / 2 over
+  the means' extent plus half of it on each side."""
+  m = get_mixture(mixture)
+  return float(m.std) / 2.0, 0.5 * float(m.means.max() - m.means.min())
+
+
 def log_normalizer(mixture, log_density: Callable, resolution: Optional[float] = None,
                    margin: Optional[float] = None, chunk: int = 200000) -> float:
   """log of the integral of exp(log_density) by the midpoint rule on a square
-  grid (spacing `resolution`, default std / 2) over the means' extent plus
-  `margin` (default half of it; mass outside is left out).
+  grid of spacing `resolution` over the means' extent plus `margin` (defaults:
+  `quadrature_grid`; mass outside is left out).
 
-  A check in 2D of an importance-sampled log zeta, which misses the mass its
-  proposal misses and, for a generator that folds (several z onto one x, so
-  that eq. 10 under-states P_G), over-states zeta."""
-  m = get_mixture(mixture)
-  if margin is None:
-    margin = 0.5 * float(m.means.max() - m.means.min())
-  _, logp, res = _log_density_on_grid(mixture, log_density, resolution or m.std / 2.0,
-                                      margin, chunk)
+  log_density: callable [M, 2] float32 -> [M] log-densities (unnormalized)."""
+  default_resolution, default_margin = quadrature_grid(mixture)
+  _, logp, res = _log_density_on_grid(mixture, log_density, resolution or default_resolution,
+                                      default_margin if margin is None else margin, chunk)
   top = logp.max()
   return float(top + np.log(np.exp(logp - top).sum()) + 2.0 * np.log(res))
 

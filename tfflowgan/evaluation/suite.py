@@ -164,8 +164,8 @@ def stage_likelihood(ctx: Context) -> dict:
   if kind == "none":
     raise Skip(f"{type(ctx.model).__name__} has no likelihood (likelihood_kind 'none')")
   zeta = {}
-  if ctx.model.energy is not None:  # P_D with log zeta from exact log P_G
-    zeta = final.exact_log_zeta(ctx.model, restored=True)
+  if ctx.model.energy is not None:  # P_D with the final log zeta
+    zeta = final.final_log_zeta(ctx.model, restored=True)
   log_prob = _tf_fn(ctx.model.log_prob)
   reports = {name: likelihood.evaluate_log_likelihood(log_prob, x, ctx.spec, ctx.cfg.batch_size)
              for name, x in ctx.data.items()}
@@ -228,6 +228,8 @@ def stage_jacobian(ctx: Context) -> dict:
          "singular_value_max": summaries.stats(s["singular_values"][:, 0]),
          "singular_value_min": summaries.stats(s["singular_values"][:, -1]),
          "log_singular_values_mean": s["log_singular_values_mean"].tolist()}
+  if "det_sign" in s:  # strictly between 0 and 1: det J changes sign, the map folds
+    out["negative_det_share"] = float(np.mean(s["det_sign"] < 0))
   if gen is not None:
     # Change of variables: log|det dg/dz| = log p_z(z) - log p_x(g(z)).
     x = gen.decode(z)
@@ -401,7 +403,7 @@ def stage_oneway(ctx: Context) -> dict:
         modes2d.mixture_extent(spec.name), title=f"log P_D, {spec.name}",
         reference=toy2d.get_mixture(spec.name).means))
   out["figures"] = figs
-  out["stored_log_zeta_logdet"] = model.log_zeta_logdet
+  out["stored_log_zeta_method"] = dict(model.log_zeta_method)
   if spec.num_dims <= cfg.jacobian_max_dims:  # n x n Jacobians, as in `stage_jacobian`
     out["logdet_bias"] = logdet_bias.logdet_bias(model.generator, cfg.jacobian_samples,
                                                  seed=cfg.seed)

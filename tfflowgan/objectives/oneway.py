@@ -20,9 +20,10 @@ exp(D(x)/w) / zeta (eq. 15), P_G the generator density (eq. 10).
   `log_prob(x) = D(x)/w - log_zeta` is a normalized log-density estimate.
   The epoch estimate scores the proposal with the generator's own log-det
   (for 'jvp' a biased estimate of log|det J|, so zeta is biased);
-  `update_log_zeta(logdet="exact")`, what the final and suite evaluations
-  store, scores it with exact log-dets. `log_zeta_logdet` and
-  `log_zeta_samples` name the estimate the variable holds.
+  `update_log_zeta(logdet="exact")` scores it with exact log-dets;
+  `store_log_zeta` stores a value computed otherwise (in 2D, quadrature:
+  `evaluation.final.final_log_zeta`). `log_zeta_method` names how the
+  variable's value was computed.
 
 Not in the paper, off unless passed: a `DefensiveGaussian` share of the zeta
 estimate (`objectives.importance`).
@@ -84,10 +85,10 @@ class OneWayFlowGAN(GenerativeModel):
     self.g_optimizer.build(self.generator.trainable_variables)
     self._energy_fn = tf.function(self.energy, reduce_retracing=True)
     self._proposal = self._exact_draw = None
-    # The estimator behind the stored log zeta: training's (restored checkpoints
-    # hold the last epoch estimate) until `update_log_zeta` says otherwise.
-    self.log_zeta_logdet = generator.logdet_mode
-    self.log_zeta_samples = self.num_eval_zeta_samples
+    # How the stored log zeta was computed: training's estimate (restored
+    # checkpoints hold the last epoch's) until `store_log_zeta` says otherwise.
+    self.log_zeta_method = {"method": "importance", "logdet": generator.logdet_mode,
+                            "samples": self.num_eval_zeta_samples}
     self.init_metrics("d_loss", "g_loss", "log_zeta_batch", "logdet", "nll", "bits_per_dim")
 
   # Densities.
@@ -175,27 +176,40 @@ class OneWayFlowGAN(GenerativeModel):
     return super().fit(*args, callbacks=callbacks, **kwargs)
 
   # The partition function and samples.
-  def update_log_zeta(self, num_samples=None, chunk_size=None, logdet=None, seed=0):
-    """Estimates log zeta from S generator samples (eq. 2) and stores it.
+  def estimate_log_zeta(self, num_samples=None, chunk_size=None, logdet=None, seed=0):
+    """An S-sample importance estimate of log zeta, the generator as proposal (eq. 2).
 
     logdet: None, the proposal density with the generator's own log-det (K =
     eval_logdet_samples for 'jvp'); 'exact', with exact log-dets
     (`importance.exact_generator_proposal`, u from stateless seeds [seed, i]).
+    Returns (value, method record for `store_log_zeta`).
     """
     s = int(num_samples or self.num_eval_zeta_samples)
     chunk = chunk_size or (10000 if self.spec.num_dims <= 64 else 256)
     proposal = self.exact_proposal(seed) if logdet == "exact" else self.proposal()
     value = importance.estimate_log_zeta(self.energy_numpy, proposal, s, chunk)
-    self.log_zeta.assign(value)
-    self.log_zeta_estimated = True
-    self.log_zeta_logdet = logdet or self.generator.logdet_mode
-    self.log_zeta_samples = s
+    return value, {"method": "importance", "logdet": logdet or self.generator.logdet_mode,
+                   "samples": s}
+
+  def update_log_zeta(self, num_samples=None, chunk_size=None, logdet=None, seed=0):
+    """`estimate_log_zeta`, stored; returns the value."""
+    value, method = self.estimate_log_zeta(num_samples, chunk_size, logdet, seed)
+    self.store_log_zeta(value, method)
     return value
 
+  def store_log_zeta(self, value, method: dict):
+    """Stores log zeta and how it was computed (`method`: a dict with key
+    'method', e.g. 'importance' or 'quadrature', and that method's settings)."""
+    self.log_zeta.assign(value)
+    self.log_zeta_estimated = True
+    self.log_zeta_method = dict(method)
+
   def log_zeta_record(self) -> dict:
-    """The stored log zeta with the log-det method and S behind it."""
-    return {"log_zeta": float(self.log_zeta.numpy()), "log_zeta_logdet": self.log_zeta_logdet,
-            "log_zeta_samples": int(self.log_zeta_samples)}
+    """The stored log zeta with its method: `log_zeta_method` and its settings
+    as `log_zeta_<setting>` (importance: `log_zeta_logdet`, `log_zeta_samples`)."""
+    record = {"log_zeta": float(self.log_zeta.numpy())}
+    record.update({"log_zeta_" + k: v for k, v in self.log_zeta_method.items()})
+    return record
 
   def proposal(self):
     """The generator as importance-sampling proposal (inference mode), traced
