@@ -100,5 +100,9 @@ def test_oneway_stage_on_untrained_ring_model(tmp_path):
   assert set(curve) == {"generator", "standard normal", "true density"}
   assert len(curve["generator"]["std"]) == 3
   assert 0 <= ev["oneway"]["modes2d"]["modes"] <= 8
+  # the likelihood stage stored the 2D quadrature log zeta; the oneway stage reports it
+  assert (ev["oneway"]["stored_log_zeta"], ev["oneway"]["stored_log_zeta_method"]) == (
+      ev["likelihood"]["log_zeta"], "quadrature")
+  assert 0.0 <= ev["jacobian"]["negative_det_share"] <= 1.0
   for name in ("log_zeta_vs_samples", "discriminator_histogram", "density_2d"):
     assert (tmp_path / "eval" / f"{name}.png").exists(), name

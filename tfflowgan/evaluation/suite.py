@@ -376,7 +376,7 @@ def stage_oneway(ctx: Context) -> dict:
     sizes = [s for s in sizes if s <= 1000]
   curves = {k: partition.log_zeta_curve(f, p, sizes, cfg.oneway_repeats, 1000)
             for k, p in proposals.items()}
-  out = {"stored_log_zeta": float(model.log_zeta.numpy()),
+  out = {**{"stored_" + k: v for k, v in model.log_zeta_record().items()},
          "log_zeta_curves": {k: {kk: v.tolist() for kk, v in c.items()}
                              for k, c in curves.items()}}
   figs = [partition.save_log_zeta_curves(
@@ -403,7 +403,6 @@ def stage_oneway(ctx: Context) -> dict:
         modes2d.mixture_extent(spec.name), title=f"log P_D, {spec.name}",
         reference=toy2d.get_mixture(spec.name).means))
   out["figures"] = figs
-  out["stored_log_zeta_method"] = dict(model.log_zeta_method)
   if spec.num_dims <= cfg.jacobian_max_dims:  # n x n Jacobians, as in `stage_jacobian`
     out["logdet_bias"] = logdet_bias.logdet_bias(model.generator, cfg.jacobian_samples,
                                                  seed=cfg.seed)
