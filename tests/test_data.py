@@ -54,6 +54,15 @@ def test_batches_are_fresh_noise_each_epoch_but_reproducible():
                                 _arrays(s.validation)[:50, ..., 0])
 
 
+def test_batches_run_without_autotuning():
+  """No tf.data optimisation thread (`pipeline.without_autotune`), for
+  training and evaluation pipelines alike."""
+  s = load_splits("digits")
+  for training in (True, False):
+    ds = make_batches(s.train, s.spec, 50, training=training, seed=0, repeat=training)
+    assert ds.options().autotune.enabled is False
+
+
 def test_user_images_folder_and_npz(tmp_path):
   from PIL import Image
   rng = np.random.RandomState(0)

@@ -48,6 +48,9 @@ def make_batches(ds: tf.data.Dataset, spec: DataSpec, batch_size: int,
     noise: add uniform dequantization noise (else use bin centres).
     cache: cache the raw examples in memory before the random parts.
     repeat: repeat indefinitely (after shuffling).
+
+  Autotuning is off (`without_autotune`): the parallel map runs one call per
+  core and the prefetch buffer keeps its default.
   """
   if cache:
     ds = ds.cache()
@@ -69,4 +72,15 @@ def make_batches(ds: tf.data.Dataset, spec: DataSpec, batch_size: int,
                   num_parallel_calls=tf.data.AUTOTUNE)
   else:
     ds = ds.map(lambda x: tf.cast(x, tf.float32))
-  return ds.prefetch(tf.data.AUTOTUNE)
+  return without_autotune(ds.prefetch(tf.data.AUTOTUNE))
+
+
+def without_autotune(ds: tf.data.Dataset) -> tf.data.Dataset:
+  """`ds` with tf.data's autotuning off. Its optimisation thread sleeps for a
+  period that doubles up to a minute, and in TensorFlow 2.21 deleting an
+  iterator sometimes waits out the rest of that period: `model.fit` then
+  returned up to 37 s after its last epoch. These pipelines (cached arrays,
+  one elementwise map) need no tuning."""
+  options = tf.data.Options()
+  options.autotune.enabled = False
+  return ds.with_options(options)
