@@ -69,6 +69,7 @@ def test_unknown_binding_is_named():
     ("train.steps_per_execution = 2\ntrain.steps_per_epoch = 3",
      "train.steps_per_epoch = 3 must be a multiple of train.steps_per_execution = 2"),
     ("train.steps_per_execution = 0", "train.steps_per_execution must be a positive integer"),
+    ("train.intra_op_threads = 0", "train.intra_op_threads = 0: use a positive integer or None"),
 ])
 def test_impossible_setting_stops_before_training(tmp_path, binding, message):
   with pytest.raises(config_lib.ConfigError, match=message):
@@ -112,3 +113,20 @@ def test_steps_per_execution_keeps_step_counts_and_resume_exact(tmp_path):
   second = _train(tmp_path, steps + ["train.epochs = 3"], config)
   assert second["train_steps"] == 12 and second["optimizer_iterations"] == iterations(12)
   assert second["resumed_from"]
+
+
+def test_intra_op_threads_set_before_the_runtime_starts_and_kept_after():
+  """A fresh process gets the count; in this one (runtime started) another
+  count is not applied and the current one stays."""
+  code = ("import tensorflow as tf; from tfflowgan.training import set_intra_op_threads; "
+          "set_intra_op_threads(1); tf.constant(1.0) + 1.0; "
+          "print(tf.config.threading.get_intra_op_parallelism_threads())")
+  out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=120, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}, cwd=ROOT)
+  assert out.stdout.split()[-1] == "1", out.stderr[-2000:]
+  import tensorflow as tf
+  from tfflowgan.training import set_intra_op_threads
+  tf.constant(1.0) + 1.0  # the runtime has started
+  before = tf.config.threading.get_intra_op_parallelism_threads()
+  set_intra_op_threads(before + 3)
+  assert tf.config.threading.get_intra_op_parallelism_threads() == before

@@ -234,6 +234,24 @@ def set_precision(precision):
   keras.mixed_precision.set_global_policy(precision)
 
 
+def set_intra_op_threads(threads):
+  """Threads each TensorFlow op may use (`train.intra_op_threads`; None: TF's
+  default, every core). One thread suits small models: splitting an op on an
+  8 x 8 image costs more than it saves, and independent ops still run side by
+  side on the inter-op threads. The count is fixed once TF's runtime starts;
+  later in the same process it stays as it is, with a warning."""
+  if threads is None:
+    return
+  if not isinstance(threads, int) or threads < 1:
+    raise ConfigError(f"train.intra_op_threads = {threads!r}: use a positive integer or None")
+  try:
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+  except RuntimeError:
+    if tf.config.threading.get_intra_op_parallelism_threads() != threads:
+      logging.warning("train.intra_op_threads = %d not applied: TensorFlow's runtime already "
+                      "started in this process", threads)
+
+
 def build_model(model_builder, spec):
   try:
     return model_builder(spec)
@@ -411,6 +429,7 @@ def _evaluate(model, spec, dataset, epochs, ckpt, resumed, val_ds, test_ds, out)
   measurements of `evaluation.final`."""
   metrics = {"dataset": dataset, "num_dims": spec.num_dims, "levels": spec.levels,
              "precision": keras.mixed_precision.global_policy().name,
+             "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads() or None,
              "epochs": epochs, "train_steps": int(ckpt.step.numpy()),
              "optimizer_iterations": optimizer_iterations(model),
              "resumed_from": resumed,
@@ -455,7 +474,8 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
           sample_every_epochs=1, keep_checkpoints=3, verbose=None,
           checkpoint_every_steps=None, sample_every_steps=None, log_every_steps=None,
           steps_per_execution=1, fid_every_epochs=0, fid_samples=500, precision="float32",
-          critic_every_epochs=0, critic_steps=100, critic_loss="wgan"):
+          critic_every_epochs=0, critic_steps=100, critic_loss="wgan",
+          intra_op_threads=None):
   """Trains `model_builder(spec)` on `dataset` and writes results to `workdir`.
 
   Returns the metrics dict also written to `workdir/metrics.json` (with
@@ -475,10 +495,12 @@ def train(workdir, dataset=gin.REQUIRED, model_builder=gin.REQUIRED, batch_size=
   precision: Keras' global dtype policy while the model is built and trained
   ('float32', 'mixed_bfloat16', 'mixed_float16'): networks compute in it,
   densities, losses and metrics stay float32 (`tfflowgan.precision`).
+  intra_op_threads: threads per TensorFlow op (`set_intra_op_threads`).
   Multi-worker: only the chief writes to `workdir`.
   """
   if verbose is None:  # a progress bar on a terminal, one line per epoch in logs
     verbose = 1 if sys.stdout.isatty() else 2
+  set_intra_op_threads(intra_op_threads)  # before the runtime starts
   try:  # first: MultiWorkerMirroredStrategy must start before other TF ops
     dist = strategy_lib.make_strategy(strategy)
   except ValueError as e:
