@@ -3,8 +3,9 @@
 - ms for the forward pass (log-density), forward + backward (gradients) and
   the whole `train_step` (+ the optimizer update) of NICE at Flow-GAN's
   MNIST shape (batch 100) and of `configs/realnvp_digits_mle.gin`'s RealNVP
-  (batch 64), each in float32 and under 'mixed_bfloat16' (a fresh process
-  per policy);
+  (batch 64), each in float32 and under 'mixed_bfloat16', with TensorFlow's
+  default intra-op threads (every core) and with one (`train.intra_op_threads`;
+  a fresh process per row);
 - GFLOP/s of a chain of 20 dense products of shape rows x 1000 x 1000 in
   float32, in bf16 with the float32 weights cast each call (what a Keras
   mixed-precision layer does), and in bf16 with the weights stored in bf16.
@@ -23,7 +24,9 @@ sys.path.insert(0, ROOT)
 PARTS = r"""
 import json, sys, keras, tensorflow as tf
 from benchmarks.steps import seconds_per_call
-case, precision = sys.argv[1], sys.argv[2]
+case, precision, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if threads:
+  tf.config.threading.set_intra_op_parallelism_threads(threads)
 keras.mixed_precision.set_global_policy(precision)
 if case == "nice_mnist":
   from benchmarks.steps import _nice
@@ -57,8 +60,9 @@ print("@@" + json.dumps({"forward": ms(forward), "forward+backward": ms(gradient
 """
 
 
-def parts(case, precision):
-  out = subprocess.run([sys.executable, "-c", PARTS, case, precision], cwd=ROOT,
+def parts(case, precision, threads=0):
+  """ms of the parts of `case`'s step; threads 0: TensorFlow's default."""
+  out = subprocess.run([sys.executable, "-c", PARTS, case, precision, str(threads)], cwd=ROOT,
                        capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
   for line in out.stdout.splitlines():
     if line.startswith("@@"):
@@ -87,13 +91,15 @@ def chain_gflops(rows, mode, width=1000, layers=20):
 
 
 def main():
-  print("| case | policy | forward ms | forward + backward ms | train_step ms | "
-        "optimizer + rest ms |\n|---|---|---|---|---|---|")
+  print("| case | policy | intra-op threads | forward ms | forward + backward ms | "
+        "train_step ms | optimizer + rest ms |\n|---|---|---|---|---|---|---|")
   for case in ("nice_mnist", "realnvp_digits"):
     for precision in ("float32", "mixed_bfloat16"):
-      p = parts(case, precision)
-      print(f"| {case} | {precision} | {p['forward']:.1f} | {p['forward+backward']:.1f} | "
-            f"{p['train_step']:.1f} | {p['train_step'] - p['forward+backward']:.1f} |", flush=True)
+      for threads in (0, 1):
+        p = parts(case, precision, threads)
+        print(f"| {case} | {precision} | {threads or 'default'} | {p['forward']:.1f} | "
+              f"{p['forward+backward']:.1f} | {p['train_step']:.1f} | "
+              f"{p['train_step'] - p['forward+backward']:.1f} |", flush=True)
   modes = ("float32", "bf16, cast weights", "bf16, bf16 weights")
   print("\n| rows | " + " | ".join(f"{m} GFLOP/s" for m in modes) + " |\n|---|---|---|---|")
   for rows in (100, 400):
