@@ -6,6 +6,10 @@
   (batch 64), each in float32 and under 'mixed_bfloat16', with TensorFlow's
   default intra-op threads (every core) and with one (`train.intra_op_threads`;
   a fresh process per row);
+- memory bandwidth: the optimizer part of the NICE step as GB/s (Adam reads
+  the gradient, m, v and the weight and writes m, v and the weight: 28 bytes a
+  float32 parameter) beside a streaming update y <- a x + y over as many floats
+  (12 bytes each);
 - GFLOP/s of a chain of 20 dense products of shape rows x 1000 x 1000 in
   float32, in bf16 with the float32 weights cast each call (what a Keras
   mixed-precision layer does), and in bf16 with the weights stored in bf16.
@@ -55,7 +59,8 @@ def step(x):
 def ms(fn):
   f = tf.function(fn)
   return seconds_per_call(lambda: f(x), repeats=5) * 1e3
-print("@@" + json.dumps({"forward": ms(forward), "forward+backward": ms(gradients),
+print("@@" + json.dumps({"params": sum(int(tf.size(v)) for v in model.trainable_variables),
+                         "forward": ms(forward), "forward+backward": ms(gradients),
                          "train_step": ms(step)}))
 """
 
@@ -90,16 +95,35 @@ def chain_gflops(rows, mode, width=1000, layers=20):
   return 2 * rows * width * width * layers / seconds_per_call(f, repeats=5) / 1e9
 
 
+def stream_gbps(count):
+  """GB/s of y <- 0.5 x + y over `count` float32s (read x, y; write y)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from benchmarks.steps import seconds_per_call  # pylint: disable=g-import-not-at-top
+  x, y = tf.Variable(tf.ones([count])), tf.Variable(tf.zeros([count]))
+
+  @tf.function
+  def f():
+    y.assign_add(0.5 * x)
+    return y[0]
+  return 12 * count / seconds_per_call(f, repeats=5) / 1e9
+
+
 def main():
   print("| case | policy | intra-op threads | forward ms | forward + backward ms | "
         "train_step ms | optimizer + rest ms |\n|---|---|---|---|---|---|---|")
+  rows = {}
   for case in ("nice_mnist", "realnvp_digits"):
     for precision in ("float32", "mixed_bfloat16"):
       for threads in (0, 1):
-        p = parts(case, precision, threads)
+        p = rows[case, precision, threads] = parts(case, precision, threads)
         print(f"| {case} | {precision} | {threads or 'default'} | {p['forward']:.1f} | "
               f"{p['forward+backward']:.1f} | {p['train_step']:.1f} | "
               f"{p['train_step'] - p['forward+backward']:.1f} |", flush=True)
+  nice = rows["nice_mnist", "float32", 0]
+  update_ms = nice["train_step"] - nice["forward+backward"]
+  print(f"\nNICE float32 optimizer + rest: {update_ms:.1f} ms for {nice['params'] / 1e6:.1f}M "
+        f"parameters = {28 * nice['params'] / update_ms / 1e6:.0f} GB/s; streaming "
+        f"y <- a x + y over as many floats: {stream_gbps(nice['params']):.0f} GB/s", flush=True)
   modes = ("float32", "bf16, cast weights", "bf16, bf16 weights")
   print("\n| rows | " + " | ".join(f"{m} GFLOP/s" for m in modes) + " |\n|---|---|---|---|")
   for rows in (100, 400):
