@@ -12,7 +12,8 @@ from scipy.special import logsumexp
 
 from tfflowgan.critics.dcgan import dcgan_critic
 from tfflowgan.data.spec import DataSpec
-from tfflowgan.evaluation import final, logdet_bias, suite
+
+from tfflowgan.evaluation import ais, final, logdet_bias, suite
 from tfflowgan.generators import logdet as ld
 from tfflowgan.generators.oneway import OneWayFlow, oneway_generator
 from tfflowgan.generators.oneway_networks import dcgan_network, mlp_network
@@ -50,7 +51,7 @@ def image_model(**kwargs):
       DIGITS, generator=tiny_dcgan, critic=functools.partial(dcgan_critic, base_filters=4),
       latent_dim=16, logdet="jvp", num_zeta_samples=2, num_eval_zeta_samples=40,
       eval_logdet_samples=1, d_optimizer=lambda: adam(1e-3), g_optimizer=lambda: adam(1e-3),
-      **kwargs)
+      ais_chains=32, ais_temperatures=40, **kwargs)
 
 
 def test_exact_proposal_density_matches_brute_force_jacobian():
@@ -97,24 +98,27 @@ def test_one_direction_bias_is_positive_for_a_generic_generator():
   assert one["mean"] > eight["mean"]
 
 
-def test_final_metrics_store_a_log_zeta_from_exact_log_dets(tmp_path):
+def test_final_metrics_store_an_ais_log_zeta_for_images(tmp_path):
   model = image_model()
   jvp_value = model.update_log_zeta()  # what the epoch callback stores
   assert model.log_zeta_method["logdet"] == "jvp"
   x_test = tf.random.stateless_uniform([16, 8, 8, 1], seed=[4, 0])
   out = final.final_metrics(model, [x_test[:8], x_test[8:]])
-  assert (out["log_zeta_logdet"], out["log_zeta_samples"]) == ("exact", 40)
-  # by hand: seed 0's inputs, brute-force log P_G, eq. 2
-  u = seeded_inputs(model.generator, 40, 0)
-  energy = model.energy(model.generator(u)).numpy().astype(np.float64)
-  ref = logsumexp(energy - brute_force_log_p(model.generator.network, u)) - np.log(40)
-  assert out["log_zeta"] == pytest.approx(ref, abs=2e-3)
+  assert (out["log_zeta_method"], out["log_zeta_chains"], out["log_zeta_temperatures"]) == (
+      "ais", 32, 40)
+  ref = ais.ais_log_zeta(model.energy, (8, 8, 1), 32, 40)  # seed 0, as the runner's
+  assert out["log_zeta"] == pytest.approx(ref["log_zeta"], abs=1e-4)
+  assert out["log_zeta_upper"] == pytest.approx(ref["log_zeta_upper"], abs=1e-4)
   assert abs(out["log_zeta"] - jvp_value) > 0.1
   assert out["test_nll"] == pytest.approx(
       -model.energy(x_test).numpy().mean() + out["log_zeta"], rel=1e-5)
-  # the suite's likelihood stage keeps it (no second draw)
+  gap_bits = (out["log_zeta_upper"] - out["log_zeta"]) / (64 * np.log(2))
+  assert out["test_bits_per_dim_upper"] == pytest.approx(out["test_bits_per_dim"] + gap_bits)
+  # the suite's likelihood stage keeps it (no second run) and reports both bits/dim
   lik = suite.stage_likelihood(likelihood_context(model, x_test, tmp_path))
-  assert (lik["log_zeta"], lik["log_zeta_logdet"]) == (out["log_zeta"], "exact")
+  assert (lik["log_zeta"], lik["log_zeta_method"]) == (out["log_zeta"], "ais")
+  assert lik["test"]["mean_bits_per_dim_upper"] == pytest.approx(
+      lik["test"]["mean_bits_per_dim"] + gap_bits)
 
 
 def likelihood_context(model, x, tmp_path):
@@ -125,14 +129,15 @@ def likelihood_context(model, x, tmp_path):
                                fig=lambda name: str(tmp_path / name))
 
 
-def test_suite_re_estimates_a_restored_jvp_log_zeta(tmp_path):
+def test_suite_re_estimates_a_restored_log_zeta_by_ais(tmp_path):
   model = image_model()
   model.log_zeta.assign(123.0)  # a restored checkpoint's epoch estimate
   x = tf.random.stateless_uniform([8, 8, 8, 1], seed=[5, 0])
   lik = suite.stage_likelihood(likelihood_context(model, x, tmp_path))
-  assert lik["log_zeta_logdet"] == "exact" and lik["log_zeta"] != 123.0
-  assert lik["log_zeta"] == pytest.approx(image_model().update_log_zeta(logdet="exact"),
-                                          abs=1e-4)
+  assert lik["log_zeta_method"] == "ais" and lik["log_zeta"] != 123.0
+  fresh = image_model()
+  assert lik["log_zeta"] == pytest.approx(
+      ais.ais_log_zeta(fresh.energy, (8, 8, 1), 32, 40)["log_zeta"], abs=1e-4)
 
 
 def test_an_exact_generator_keeps_its_stored_log_zeta(tmp_path):

@@ -173,6 +173,9 @@ def stage_likelihood(ctx: Context) -> dict:
   if zeta and ctx.spec.levels:
     out["log_zeta_deficit_at_least"] = final.log_zeta_deficit(
         out["test"]["mean_bits_per_dim"], ctx.spec.num_dims)
+    if "log_zeta_upper" in zeta:
+      out["test"]["mean_bits_per_dim_upper"] = final.bits_per_dim_upper(
+          out["test"]["mean_bits_per_dim"], zeta, ctx.spec.num_dims)
   gen = ctx.model.flow
   if gen is not None:  # Danihelka 3.2: NLL of the generator's own samples.
     x = gen.sample(min(ctx.num_generated, 1000), seed=tf.constant([ctx.cfg.seed, 17]))

@@ -21,8 +21,8 @@ exp(D(x)/w) / zeta (eq. 15), P_G the generator density (eq. 10).
   The epoch estimate scores the proposal with the generator's own log-det
   (for 'jvp' a biased estimate of log|det J|, so zeta is biased);
   `update_log_zeta(logdet="exact")` scores it with exact log-dets;
-  `store_log_zeta` stores a value computed otherwise (in 2D, quadrature:
-  `evaluation.final.final_log_zeta`). `log_zeta_method` names how the
+  `store_log_zeta` stores a value computed otherwise (`evaluation.final.
+  final_log_zeta`: quadrature in 2D, annealed importance sampling for images). `log_zeta_method` names how the
   variable's value was computed.
 
 Not in the paper, off unless passed: a `DefensiveGaussian` share of the zeta
@@ -59,6 +59,8 @@ class OneWayFlowGAN(GenerativeModel):
     num_eval_zeta_samples: S for the stored estimate of log zeta (each epoch
       and, with exact log-dets, after training).
     eval_logdet_samples: K directions for log P_G in the epoch estimate ('jvp' mode).
+    ais_chains, ais_temperatures: the final log zeta of an image model by
+      annealed importance sampling (`evaluation.ais`; `evaluation.final`).
   """
 
   likelihood_kind = "estimate"
@@ -66,7 +68,7 @@ class OneWayFlowGAN(GenerativeModel):
   def __init__(self, generator, critic, spec, entropy_weight=1.0, num_zeta_samples=1,
                d_optimizer=None, g_optimizer=None, generator_steps=1, defensive=None,
                num_eval_zeta_samples=10000, eval_logdet_samples=None,
-               **kwargs):
+               ais_chains=256, ais_temperatures=1000, **kwargs):
     super().__init__(**kwargs)
     self.generator, self.critic, self.spec = generator, critic, spec
     self.entropy_weight = float(entropy_weight)
@@ -75,6 +77,7 @@ class OneWayFlowGAN(GenerativeModel):
     self.defensive = defensive
     self.num_eval_zeta_samples = int(num_eval_zeta_samples)
     self.eval_logdet_samples = eval_logdet_samples
+    self.ais_chains, self.ais_temperatures = int(ais_chains), int(ais_temperatures)
     self.critic.build((None,) + tuple(spec.shape))
     self.log_zeta = self.add_weight(name="log_zeta", shape=(), initializer="zeros",
                                     trainable=False)
@@ -252,7 +255,7 @@ def oneway_model(spec, generator=gin.REQUIRED, critic=mlp_critic, latent_dim=Non
                  logdet="exact", logdet_samples=1, entropy_weight=1.0, num_zeta_samples=1,
                  generator_steps=1, defensive=None, d_optimizer=None,
                  g_optimizer=None, num_eval_zeta_samples=10000, eval_logdet_samples=None,
-                 jit_compile=False):
+                 ais_chains=256, ais_temperatures=1000, jit_compile=False):
   """gin builder: a built, compiled `OneWayFlowGAN` for `spec`.
 
   generator: a g_n builder (`@mlp_network`, `@dcgan_network`); critic: a critic builder `input_shape ->
@@ -260,7 +263,8 @@ def oneway_model(spec, generator=gin.REQUIRED, critic=mlp_critic, latent_dim=Non
     logdet: 'exact' or 'jvp'; logdet_samples: K directions per Jv estimate;
   d_optimizer, g_optimizer: optimizer builders (e.g. `@d/adam`), default the
     paper's Adam rates (App. C.2: D 1e-5, G 5e-4; betas 0.9, 0.999);
-  defensive: optional `@DefensiveGaussian()`.
+  defensive: optional `@DefensiveGaussian()`;
+  ais_chains, ais_temperatures: AIS of an image model's final log zeta.
   """
   gen = oneway_generator(spec, network=generator, latent_dim=latent_dim, logdet=logdet,
                          logdet_samples=logdet_samples)
@@ -270,6 +274,7 @@ def oneway_model(spec, generator=gin.REQUIRED, critic=mlp_critic, latent_dim=Non
       d_optimizer=d_optimizer() if d_optimizer else adam(1e-5),
       g_optimizer=g_optimizer() if g_optimizer else adam(5e-4),
       generator_steps=generator_steps, defensive=defensive,
-      num_eval_zeta_samples=num_eval_zeta_samples, eval_logdet_samples=eval_logdet_samples)
+      num_eval_zeta_samples=num_eval_zeta_samples, eval_logdet_samples=eval_logdet_samples,
+      ais_chains=ais_chains, ais_temperatures=ais_temperatures)
   model.compile(optimizer=None, jit_compile=jit_compile)
   return model
