@@ -57,7 +57,8 @@ def _value_and_grad(energy):
 
 def hmc_move(value_and_grad, x, f, g, beta, step_size, leapfrog_steps, seed):
   """One HMC move targeting exp(beta f) on [0, 1]^n from (x, f(x), grad f(x)).
-  Returns the new (x, f, grad) and each chain's acceptance probability."""
+  Returns the new (x, f, grad) and each chain's acceptance probability.
+  seed: stateless seed [2]; the momenta use it, the Metropolis test seed + [0, 1]."""
   axes = list(range(1, len(x.shape)))
   p = tf.random.stateless_normal(tf.shape(x), seed)
   h0 = -beta * f + 0.5 * tf.reduce_sum(p * p, axes)
@@ -94,7 +95,7 @@ def anneal(energy, x, betas, leapfrog_steps: int = 5, step_size: float = 0.01, s
   for k in range(1, len(betas)):
     log_w += (betas[k] - betas[k - 1]) * f.numpy().astype(np.float64)
     x, f, g, acc = move(x, f, g, tf.constant(betas[k], tf.float32),
-                        tf.constant(eps, tf.float32), tf.constant([seed, k]))
+                        tf.constant(eps, tf.float32), tf.constant([seed, 2 * k]))
     rate = float(tf.reduce_mean(acc))
     accepts.append(rate)
     eps *= 1.02 if rate > TARGET_ACCEPT else 1 / 1.02
