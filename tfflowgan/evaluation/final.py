@@ -54,7 +54,7 @@ def final_log_zeta(model, restored: bool = False) -> dict:
     lower bound, with the reverse one, a stochastic upper bound, as
     `log_zeta_upper`), recomputed unless held already. The importance
     estimate with the generator as proposal falls short wherever P_D has mass
-    that P_G misses: on trained digits models by hundreds of nats;
+    that P_G misses;
   - otherwise by importance sampling with exact generator log-dets (eq. 2, 10;
     seeded), re-estimated if the model holds a Jv-based estimate or none yet
     (a `restored` model holds its checkpoint's)."""

@@ -22,8 +22,8 @@ exp(D(x)/w) / zeta (eq. 15), P_G the generator density (eq. 10).
   (for 'jvp' a biased estimate of log|det J|, so zeta is biased);
   `update_log_zeta(logdet="exact")` scores it with exact log-dets;
   `store_log_zeta` stores a value computed otherwise (`evaluation.final.
-  final_log_zeta`: quadrature in 2D, annealed importance sampling for images). `log_zeta_method` names how the
-  variable's value was computed.
+  final_log_zeta`: quadrature in 2D, annealed importance sampling for
+  images). `log_zeta_method` names how the variable's value was computed.
 
 Not in the paper, off unless passed: a `DefensiveGaussian` share of the zeta
 estimate (`objectives.importance`).
