@@ -24,6 +24,7 @@ def _run():
   import gin  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
   from tfflowgan import training  # pylint: disable=g-import-not-at-top
+  from tfflowgan.data import make_batches  # pylint: disable=g-import-not-at-top
   from tfflowgan.data.units import bits_per_dim  # pylint: disable=g-import-not-at-top
   from tfflowgan.errors import ConfigError  # pylint: disable=g-import-not-at-top
   from tfflowgan.evaluation import ais  # pylint: disable=g-import-not-at-top
@@ -36,7 +37,7 @@ def _run():
   except ValueError:
     seed = 0
   splits = training.load_data(spec.name, seed, None)
-  test = training._eval_batches(splits.test, spec, 500, seed + 2)  # pylint: disable=protected-access
+  test = make_batches(splits.test, spec, 500, training=False, seed=seed + 2)
   energy = np.concatenate([model.energy(x).numpy() for x in test])
   print(f"{FLAGS.workdir}: {len(energy)} test images, M = {FLAGS.chains} chains\n")
   print("| K | log zeta, forward | reverse | reverse - forward | bootstrap std | ESS | "
