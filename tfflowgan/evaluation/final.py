@@ -89,11 +89,18 @@ def log_zeta_deficit(mean_bits_per_dim: float, num_dims: int) -> float:
   return float(max(0.0, -mean_bits_per_dim) * num_dims * math.log(2.0))
 
 
+def bits_per_dim_with(mean_bits_per_dim: float, stored: float, log_zeta: float,
+                      num_dims: int) -> float:
+  """The mean bits/dim of P_D with `log_zeta` in place of the `stored` log zeta
+  it was computed with: every NLL moves by their difference."""
+  return float(mean_bits_per_dim + (log_zeta - stored) / (num_dims * math.log(2.0)))
+
+
 def bits_per_dim_upper(mean_bits_per_dim: float, record: dict, num_dims: int) -> float:
   """The mean bits/dim with AIS's upper estimate of log zeta (`record`'s
   `log_zeta_upper`) in place of the stored one."""
-  gap = record["log_zeta_upper"] - record["log_zeta"]
-  return float(mean_bits_per_dim + gap / (num_dims * math.log(2.0)))
+  return bits_per_dim_with(mean_bits_per_dim, record["log_zeta"], record["log_zeta_upper"],
+                           num_dims)
 
 
 def partition_metrics(model, test_batches, workdir=None) -> dict:
