@@ -27,6 +27,7 @@ import math
 
 import numpy as np
 import tensorflow as tf
+from scipy.special import logsumexp
 
 TARGET_ACCEPT = 0.65
 
@@ -131,9 +132,8 @@ def ais_log_zeta(energy, shape, num_chains: int = 256, num_temps: int = 1000,
 
 
 def log_mean_exp(a) -> float:
-  a = np.asarray(a, np.float64)
-  m = a.max()
-  return float(m + math.log(np.mean(np.exp(a - m))))
+  """log of the mean of exp(a), in float64."""
+  return float(logsumexp(np.asarray(a, np.float64)) - math.log(len(a)))
 
 
 def summarize(log_w, rng) -> dict:
